@@ -1,1 +1,49 @@
-//! placeholder
+//! # dangjian-store: where data lives, and the one door to it
+//!
+//! A tour, in the order a request meets it:
+//!
+//! - [`db::Db`] opens SQLite (the embedded default, a file in the data
+//!   directory) or PostgreSQL (by URL) through sqlx's `Any` driver, and runs
+//!   the one set of migrations in `migrations/` at start-up. SQL is written
+//!   once, with `$1` placeholders and portable types, and runs on both.
+//! - [`scope::Principal`] is who is asking: a user and their role grants.
+//!   [`db::Db::scoped`] turns it into a [`scope::Scoped`] handle, the only way
+//!   the web layer reaches data. Every query through it is filtered to the
+//!   org subtrees the grants cover; an operation the grants do not allow
+//!   answers `Forbidden` or `NotFound`. A handler that forgets a check has no
+//!   unscoped handle to reach for, so it fails closed.
+//! - [`db::Db::system`] is the unscoped handle for trusted callers only (the
+//!   command line, login, start-up); clippy's `disallowed-methods` keeps it
+//!   out of the web handlers.
+//! - Each resource has its module: [`orgs`] (tree, history, terms, office
+//!   holders, partnerships), [`people`] (roster, encrypted ID and phone
+//!   numbers), [`users`] (accounts, grants, sessions), [`import`] (the
+//!   all-or-nothing roster import), [`audit`] (the hash-chained trail that
+//!   every write appends to in its own transaction).
+//! - [`crypto`] encrypts sensitive fields at rest (AES-256-GCM) and computes
+//!   the blind index that keeps ID numbers unique without storing them in clear.
+//! - [`seed`] loads the demo group.
+
+pub mod audit;
+pub mod crypto;
+pub mod db;
+pub mod error;
+pub mod import;
+pub mod orgs;
+pub mod people;
+pub mod scope;
+pub mod seed;
+pub mod testing;
+pub mod users;
+
+pub use db::{Backend, Db};
+pub use error::{StoreError, StoreResult};
+pub use scope::{Grant, Principal, Scoped};
+
+/// The tenant of a single-tenant deployment.
+pub const DEFAULT_TENANT: i64 = 1;
+
+/// Current time as RFC 3339 UTC text, the stored form of timestamps.
+pub fn now_text() -> String {
+    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}

@@ -1,0 +1,213 @@
+//! Opening the database, migrating it, and write transactions.
+//!
+//! Both backends go through sqlx's `Any` driver with the same SQL. SQLite
+//! allows one writer at a time; rather than let concurrent writers collide on
+//! lock upgrades (`SQLITE_BUSY`), writes on SQLite queue on an in-process gate.
+//! PostgreSQL needs no gate: row locks and constraints do the work there.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{Any, AnyPool, Executor, Transaction};
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+use crate::crypto::Crypto;
+use crate::error::StoreResult;
+use crate::scope::{Principal, Scoped};
+use crate::DEFAULT_TENANT;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+#[derive(Clone, Debug)]
+pub struct Db {
+    pub(crate) pool: AnyPool,
+    backend: Backend,
+    pub(crate) crypto: Arc<Crypto>,
+    write_gate: Option<Arc<Mutex<()>>>,
+}
+
+/// A write transaction. On SQLite it also holds the write gate until it ends.
+pub struct WriteTx {
+    pub(crate) tx: Transaction<'static, Any>,
+    _gate: Option<OwnedMutexGuard<()>>,
+}
+
+impl WriteTx {
+    /// The transaction's connection, for running statements.
+    pub fn conn(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.tx
+    }
+
+    pub async fn commit(self) -> StoreResult<()> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = Transaction<'static, Any>;
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
+    }
+}
+
+impl Db {
+    /// Opens `url` (`sqlite://path` or `postgres://…`) and runs pending migrations.
+    pub async fn open(url: &str, crypto: Crypto) -> StoreResult<Db> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") { Backend::Sqlite } else { Backend::Postgres };
+        let options: AnyConnectOptions = url.parse()?;
+        let pool = match backend {
+            Backend::Sqlite => {
+                AnyPoolOptions::new()
+                    .max_connections(8)
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            // WAL lets readers go on while one writer writes; NORMAL
+                            // sync is durable across application crashes in WAL mode.
+                            conn.execute("PRAGMA journal_mode = WAL").await?;
+                            conn.execute("PRAGMA synchronous = NORMAL").await?;
+                            conn.execute("PRAGMA busy_timeout = 10000").await?;
+                            conn.execute("PRAGMA foreign_keys = ON").await?;
+                            conn.execute("PRAGMA cache_size = -65536").await?;
+                            conn.execute("PRAGMA temp_store = MEMORY").await?;
+                            Ok(())
+                        })
+                    })
+                    .connect_with(options)
+                    .await?
+            }
+            Backend::Postgres => {
+                AnyPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(30)).connect_with(options).await?
+            }
+        };
+        let db = Db {
+            pool,
+            backend,
+            crypto: Arc::new(crypto),
+            write_gate: (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(()))),
+        };
+        MIGRATOR.run(&db.pool).await.map_err(|e| crate::StoreError::Internal(format!("migration failed: {e}")))?;
+        db.ensure_tenant(DEFAULT_TENANT, "默认单位").await?;
+        Ok(db)
+    }
+
+    /// The SQLite URL for a data directory: `DIR/dangjian.db`, created if absent.
+    pub fn sqlite_url(data_dir: &std::path::Path) -> String {
+        format!("sqlite://{}?mode=rwc", data_dir.join("dangjian.db").display())
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub fn crypto(&self) -> &Crypto {
+        &self.crypto
+    }
+
+    pub async fn begin_write(&self) -> StoreResult<WriteTx> {
+        let gate = match &self.write_gate {
+            Some(g) => Some(g.clone().lock_owned().await),
+            None => None,
+        };
+        let tx = self.pool.begin().await?;
+        Ok(WriteTx { tx, _gate: gate })
+    }
+
+    /// The handle the web layer uses: everything through it is limited to
+    /// what `principal`'s grants cover.
+    pub fn scoped<'a>(&'a self, principal: &'a Principal) -> Scoped<'a> {
+        Scoped::new(self, principal)
+    }
+
+    /// Unscoped access for trusted callers: the command line, login and
+    /// start-up. Web handlers must not call this (clippy enforces it).
+    pub fn system(&self, tenant_id: i64) -> System<'_> {
+        System { db: self, tenant_id }
+    }
+
+    async fn ensure_tenant(&self, id: i64, name: &str) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING")
+            .bind(id)
+            .bind(name)
+            .bind(crate::now_text())
+            .execute(tx.conn())
+            .await?;
+        sqlx::query("INSERT INTO audit_head (tenant_id, seq, hash) VALUES ($1, 0, $2) ON CONFLICT (tenant_id) DO NOTHING")
+            .bind(id)
+            .bind(dangjian_domain::audit::GENESIS)
+            .execute(tx.conn())
+            .await?;
+        tx.commit().await
+    }
+
+    /// Whether the database answers: used by `/healthz`.
+    pub async fn ping(&self) -> bool {
+        sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Unscoped operations for trusted callers (see [`Db::system`]).
+pub struct System<'a> {
+    pub(crate) db: &'a Db,
+    pub(crate) tenant_id: i64,
+}
+
+impl System<'_> {
+    pub fn tenant_id(&self) -> i64 {
+        self.tenant_id
+    }
+
+    /// The principal the command line acts as: a tenant-wide admin named `system`.
+    pub fn cli_principal(&self) -> Principal {
+        Principal::system(self.tenant_id)
+    }
+}
+
+/// Allocates `n` consecutive ids for `name` inside a write transaction and
+/// returns the first. Per-tenant counters keep ids small and readable.
+pub(crate) async fn next_ids(tx: &mut WriteTx, tenant_id: i64, name: &str, n: i64) -> StoreResult<i64> {
+    use sqlx::Row;
+    let row = sqlx::query(
+        "INSERT INTO id_counters (tenant_id, name, next_id) VALUES ($1, $2, 1 + $3) \
+         ON CONFLICT (tenant_id, name) DO UPDATE SET next_id = id_counters.next_id + $3 RETURNING next_id",
+    )
+    .bind(tenant_id)
+    .bind(name)
+    .bind(n)
+    .fetch_one(tx.conn())
+    .await?;
+    let next: i64 = row.try_get(0)?;
+    Ok(next - n)
+}
