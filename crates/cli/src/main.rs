@@ -1,1 +1,307 @@
-fn main() {}
+//! The `dangjian` binary: wires configuration, the database and the web
+//! layer together, and offers the administrative commands.
+//!
+//! This is one of the two places allowed to use the unscoped
+//! `Db::system` handle (the other is the web layer's auth module): the
+//! person at the command line is the system's operator.
+#![allow(clippy::disallowed_methods)]
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{bail, Context};
+use clap::{Args, Parser, Subcommand};
+use dangjian_domain::role::Role;
+use dangjian_domain::Locale;
+use dangjian_store::crypto::Crypto;
+use dangjian_store::{Db, StoreError, DEFAULT_TENANT};
+
+#[derive(Parser)]
+#[command(name = "dangjian", version, about = "党建工作体系平台 / party-building work platform")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct DbArgs {
+    /// Data directory: the SQLite database and the encryption key live here.
+    #[arg(long = "data", default_value = "./dangjian-data", env = "DANGJIAN_DATA")]
+    data: PathBuf,
+    /// A PostgreSQL URL (postgres://…); without it the embedded SQLite is used.
+    #[arg(long = "database-url", env = "DANGJIAN_DATABASE_URL")]
+    database_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080", env = "DANGJIAN_LISTEN")]
+        listen: SocketAddr,
+        #[command(flatten)]
+        db: DbArgs,
+        /// Load the demo group into an empty database.
+        #[arg(long)]
+        demo: bool,
+        /// Mark cookies Secure (serve behind HTTPS).
+        #[arg(long)]
+        secure_cookies: bool,
+    },
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Import data from Excel.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
+    /// Export data to Excel.
+    Export {
+        #[command(subcommand)]
+        command: ExportCommand,
+    },
+    /// Check the audit trail's hash chain.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add an account with one role granted at an org.
+    Add {
+        username: String,
+        /// admin, committee_staff, branch_secretary or member.
+        #[arg(long)]
+        role: String,
+        /// The org the role is granted at (covers its subtree).
+        #[arg(long)]
+        org: i64,
+        /// Name of the environment variable holding the password.
+        #[arg(long = "password-env")]
+        password_env: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Import a member roster (.xlsx): all rows or none.
+    Members {
+        file: PathBuf,
+        #[arg(long)]
+        org: i64,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// Export the roster of an org's subtree (.xlsx, the import layout).
+    Members {
+        #[arg(long)]
+        org: i64,
+        #[arg(short = 'o', long = "output")]
+        output: PathBuf,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Re-hash the whole chain and report the first break, if any.
+    Verify {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+async fn open(args: &DbArgs) -> anyhow::Result<Db> {
+    std::fs::create_dir_all(&args.data)
+        .with_context(|| format!("cannot create the data directory {}", args.data.display()))?;
+    let crypto = Crypto::load(&args.data).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let url = match &args.database_url {
+        Some(u) => u.clone(),
+        None => Db::sqlite_url(&args.data),
+    };
+    Db::open(&url, crypto).await.map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))
+}
+
+/// Creates the `admin` account on first start.
+async fn ensure_admin(db: &Db) -> anyhow::Result<()> {
+    let sys = db.system(DEFAULT_TENANT);
+    if sys.user_exists("admin").await? {
+        return Ok(());
+    }
+    let (password, generated) = match std::env::var("DANGJIAN_ADMIN_PASSWORD") {
+        Ok(p) if !p.is_empty() => (p, false),
+        _ => {
+            use rand::Rng;
+            const CHARS: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+            let mut rng = rand::thread_rng();
+            ((0..16).map(|_| CHARS[rng.gen_range(0..CHARS.len())] as char).collect(), true)
+        }
+    };
+    sys.add_admin("admin", &password).await?;
+    if generated {
+        println!("初始管理员账号 admin 已创建，密码（只显示这一次）/ initial admin password (shown once): {password}");
+    } else {
+        println!("初始管理员账号 admin 已创建，密码取自 DANGJIAN_ADMIN_PASSWORD / admin created with the password from DANGJIAN_ADMIN_PASSWORD");
+    }
+    Ok(())
+}
+
+fn explain(e: StoreError) -> anyhow::Error {
+    match &e {
+        StoreError::Validation(fields) => anyhow::anyhow!(
+            "{}",
+            fields.iter().map(|(f, c)| format!("{f}: {}", c.message(Locale::ZhCn))).collect::<Vec<_>>().join("; ")
+        ),
+        _ => anyhow::anyhow!("{} ({})", e.code().message(Locale::ZhCn), e),
+    }
+}
+
+async fn serve(listen: SocketAddr, db: DbArgs, demo: bool, secure_cookies: bool) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let database = open(&db).await?;
+    ensure_admin(&database).await?;
+    if demo {
+        let t = Instant::now();
+        let group = dangjian_demo::demo_group(dangjian_demo::DEFAULT_SEED);
+        match database.system(DEFAULT_TENANT).load_demo(&group).await.map_err(explain)? {
+            Some(l) => println!(
+                "演示数据已载入 / demo loaded: {} orgs, {} people, {} history events in {:.1?}",
+                l.orgs,
+                l.people,
+                l.events,
+                t.elapsed()
+            ),
+            None => println!("数据库已有组织，未载入演示数据 / the database already has orgs; demo not loaded"),
+        }
+    }
+    let mut state = dangjian_web::AppState::new(database.clone());
+    state.secure_cookies = secure_cookies;
+    let app = dangjian_web::router(state);
+    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+    println!(
+        "dangjian 已启动 / listening on http://{} ({}, ready in {:.0?})",
+        listener.local_addr()?,
+        database.backend().as_str(),
+        started.elapsed()
+    );
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    database.close().await;
+    Ok(())
+}
+
+fn read_file(path: &Path) -> anyhow::Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve { listen, db, demo, secure_cookies } => serve(listen, db, demo, secure_cookies).await,
+        Command::User { command: UserCommand::Add { username, role, org, password_env, db } } => {
+            let role = Role::parse(&role).map_err(|c| anyhow::anyhow!("--role: {}", c.message(Locale::ZhCn)))?;
+            let password = std::env::var(&password_env)
+                .with_context(|| format!("environment variable {password_env} is not set"))?;
+            let database = open(&db).await?;
+            ensure_admin(&database).await?;
+            let id =
+                database.system(DEFAULT_TENANT).add_user(&username, &password, role, org).await.map_err(explain)?;
+            println!("用户已创建 / user created: {username} (id {id}), {} @ org {org}", role.as_str());
+            Ok(())
+        }
+        Command::Import { command: ImportCommand::Members { file, org, db } } => {
+            let bytes = read_file(&file)?;
+            let database = open(&db).await?;
+            let t = Instant::now();
+            let rows = match dangjian_excel::parse(&bytes) {
+                Ok(rows) => rows,
+                Err(dangjian_excel::ParseError::Rows(errors)) => return Err(report_rows(&errors)),
+                Err(e) => bail!("{}：{e}", e.code().message(Locale::ZhCn)),
+            };
+            let parsed = t.elapsed();
+            let principal = database.system(DEFAULT_TENANT).cli_principal();
+            match database.scoped(&principal).import_roster(org, rows).await {
+                Ok(s) => {
+                    println!(
+                        "导入成功 / imported: {} rows ({} new, {} updated) in {:.2?} (parse {:.2?})",
+                        s.rows,
+                        s.created,
+                        s.updated,
+                        t.elapsed(),
+                        parsed
+                    );
+                    Ok(())
+                }
+                Err(StoreError::ImportRows(errors)) => Err(report_rows(&errors)),
+                Err(e) => Err(explain(e)),
+            }
+        }
+        Command::Export { command: ExportCommand::Members { org, output, db } } => {
+            let database = open(&db).await?;
+            let principal = database.system(DEFAULT_TENANT).cli_principal();
+            let rows = database.scoped(&principal).roster_for_export(org).await.map_err(explain)?;
+            let n = rows.len();
+            let export: Vec<dangjian_excel::ExportRow> =
+                rows.into_iter().map(|(p, id, phone)| p.export_row(id, phone)).collect();
+            std::fs::write(&output, dangjian_excel::export(&export))
+                .with_context(|| format!("cannot write {}", output.display()))?;
+            println!("已导出 / exported {n} people to {}", output.display());
+            Ok(())
+        }
+        Command::Audit { command: AuditCommand::Verify { db } } => {
+            let database = open(&db).await?;
+            let status = database.system(DEFAULT_TENANT).audit_verify().await.map_err(explain)?;
+            if status.intact {
+                println!("审计日志链完整 / audit chain intact: {} entries", status.entries);
+                Ok(())
+            } else {
+                bail!(
+                    "审计日志链在第 {} 条断裂 ({}) / audit chain broken",
+                    status.broken_at.unwrap_or(0),
+                    status.reason.unwrap_or_default()
+                )
+            }
+        }
+    }
+}
+
+fn report_rows(errors: &[dangjian_excel::RowError]) -> anyhow::Error {
+    eprintln!("导入失败，所有数据均未保存。错误行 / import refused, nothing stored. Bad rows:");
+    for e in errors {
+        eprintln!(
+            "  第{}行 [{}] {}：{} (row {}, {}, {})",
+            e.row,
+            e.column,
+            e.code.message(Locale::ZhCn),
+            e.value,
+            e.row,
+            e.column,
+            e.code.as_str()
+        );
+    }
+    anyhow::anyhow!("{} bad rows", errors.len())
+}

@@ -94,7 +94,7 @@ codes! {
     StatusDateMissing => "status_date_missing", "缺少该发展阶段的日期", "the date of this status is missing";
     UsernameTaken => "username_taken", "用户名已被使用", "this username is taken";
     UsernameFormat => "username_format", "用户名只能包含字母、数字、下划线、点和短横线（2至64位）", "username may use letters, digits, _ . - (2 to 64)";
-    PasswordTooShort => "password_too_short", "密码至少需要10位", "password must have at least 10 characters";
+    PasswordTooShort => "password_too_short", "密码至少需要8位", "password must have at least 8 characters";
     UnknownRole => "unknown_role", "角色无效", "unknown role";
     BadCredentials => "bad_credentials", "用户名或密码错误", "wrong username or password";
     AccountLocked => "account_locked", "登录失败次数过多，账号已暂时锁定，请稍后再试", "too many failed logins; the account is locked for a while";

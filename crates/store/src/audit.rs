@@ -61,7 +61,17 @@ pub async fn append_many(tx: &mut WriteTx, actor: &Principal, changes: Vec<Chang
                 after: &after,
             },
         );
-        rows.push((seq, c.action.to_string(), c.entity_type.to_string(), c.entity_id, c.org_id, before, after, prev, hash.clone()));
+        rows.push((
+            seq,
+            c.action.to_string(),
+            c.entity_type.to_string(),
+            c.entity_id,
+            c.org_id,
+            before,
+            after,
+            prev,
+            hash.clone(),
+        ));
         prev = hash;
     }
     for chunk in rows.chunks(500) {
@@ -253,9 +263,12 @@ pub(crate) async fn verify_tenant(db: &crate::Db, tenant_id: i64) -> StoreResult
     }));
     Ok(match result {
         Ok(n) => ChainStatus { entries: n, intact: true, broken_at: None, reason: None },
-        Err(Break { seq, reason }) => {
-            ChainStatus { entries: owned.len() as i64, intact: false, broken_at: Some(seq), reason: Some(reason.to_string()) }
-        }
+        Err(Break { seq, reason }) => ChainStatus {
+            entries: owned.len() as i64,
+            intact: false,
+            broken_at: Some(seq),
+            reason: Some(reason.to_string()),
+        },
     })
 }
 

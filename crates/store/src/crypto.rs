@@ -53,7 +53,10 @@ fn decode_key(text: &str) -> StoreResult<[u8; 32]> {
 impl Crypto {
     pub fn from_master(master: [u8; 32]) -> Crypto {
         let enc = derive(&master, "dangjian/encrypt/v1");
-        Crypto { cipher: Aes256Gcm::new_from_slice(&enc).expect("32 bytes"), index_key: derive(&master, "dangjian/index/v1") }
+        Crypto {
+            cipher: Aes256Gcm::new_from_slice(&enc).expect("32 bytes"),
+            index_key: derive(&master, "dangjian/index/v1"),
+        }
     }
 
     /// The key from the environment if set, else `secret.key` in `data_dir`, created if absent.
@@ -63,13 +66,15 @@ impl Crypto {
         }
         let path = data_dir.join("secret.key");
         if path.exists() {
-            let text = std::fs::read_to_string(&path).map_err(|e| StoreError::Internal(format!("{}: {e}", path.display())))?;
+            let text =
+                std::fs::read_to_string(&path).map_err(|e| StoreError::Internal(format!("{}: {e}", path.display())))?;
             return Ok(Crypto::from_master(decode_key(&text)?));
         }
         let mut key = [0u8; 32];
         rand::thread_rng().fill_bytes(&mut key);
         std::fs::create_dir_all(data_dir).map_err(|e| StoreError::Internal(e.to_string()))?;
-        write_private(&path, &hex::encode(key)).map_err(|e| StoreError::Internal(format!("{}: {e}", path.display())))?;
+        write_private(&path, &hex::encode(key))
+            .map_err(|e| StoreError::Internal(format!("{}: {e}", path.display())))?;
         Ok(Crypto::from_master(key))
     }
 

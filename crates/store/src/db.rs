@@ -100,7 +100,11 @@ impl Db {
                     .await?
             }
             Backend::Postgres => {
-                AnyPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(30)).connect_with(options).await?
+                AnyPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .connect_with(options)
+                    .await?
             }
         };
         let db = Db {
@@ -160,11 +164,13 @@ impl Db {
             .bind(crate::now_text())
             .execute(tx.conn())
             .await?;
-        sqlx::query("INSERT INTO audit_head (tenant_id, seq, hash) VALUES ($1, 0, $2) ON CONFLICT (tenant_id) DO NOTHING")
-            .bind(id)
-            .bind(dangjian_domain::audit::GENESIS)
-            .execute(tx.conn())
-            .await?;
+        sqlx::query(
+            "INSERT INTO audit_head (tenant_id, seq, hash) VALUES ($1, 0, $2) ON CONFLICT (tenant_id) DO NOTHING",
+        )
+        .bind(id)
+        .bind(dangjian_domain::audit::GENESIS)
+        .execute(tx.conn())
+        .await?;
         tx.commit().await
     }
 

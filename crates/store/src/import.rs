@@ -116,7 +116,9 @@ impl Scoped<'_> {
         let mut existing: HashMap<String, (i64, i64)> = HashMap::new();
         for chunk in hashes.chunks(500) {
             let list = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect::<Vec<_>>().join(",");
-            let sql = format!("SELECT id_number_hash, id, org_id FROM people WHERE tenant_id = $1 AND id_number_hash IN ({list})");
+            let sql = format!(
+                "SELECT id_number_hash, id, org_id FROM people WHERE tenant_id = $1 AND id_number_hash IN ({list})"
+            );
             let mut q = sqlx::query(&sql).bind(t);
             for h in chunk {
                 q = q.bind(h.clone());

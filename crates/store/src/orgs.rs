@@ -149,7 +149,8 @@ fn parse_date(s: &str) -> NaiveDate {
 }
 
 pub(crate) async fn load_settings(pool: &sqlx::AnyPool, tenant_id: i64) -> StoreResult<Settings> {
-    let row = sqlx::query("SELECT settings_json FROM tenants WHERE id = $1").bind(tenant_id).fetch_optional(pool).await?;
+    let row =
+        sqlx::query("SELECT settings_json FROM tenants WHERE id = $1").bind(tenant_id).fetch_optional(pool).await?;
     let text: String = match row {
         Some(r) => r.try_get(0)?,
         None => "{}".into(),
@@ -619,13 +620,15 @@ impl Scoped<'_> {
         }
         let t = self.p.tenant_id;
         let mut tx = self.db.begin_write().await?;
-        sqlx::query("UPDATE orgs SET name = $3, version = version + 1, updated_at = $4 WHERE tenant_id = $1 AND id = $2")
-            .bind(t)
-            .bind(id)
-            .bind(&name)
-            .bind(crate::now_text())
-            .execute(tx.conn())
-            .await?;
+        sqlx::query(
+            "UPDATE orgs SET name = $3, version = version + 1, updated_at = $4 WHERE tenant_id = $1 AND id = $2",
+        )
+        .bind(t)
+        .bind(id)
+        .bind(&name)
+        .bind(crate::now_text())
+        .execute(tx.conn())
+        .await?;
         let ev = next_ids(&mut tx, t, "org_events", 1).await?;
         insert_event(
             &mut tx,
@@ -677,25 +680,29 @@ impl Scoped<'_> {
             return Err(StoreError::field("parent_id", Code::ParentKind));
         }
         let t = self.p.tenant_id;
-        let inside: i64 = sqlx::query("SELECT COUNT(*) FROM org_closure WHERE tenant_id = $1 AND ancestor_id = $2 AND descendant_id = $3")
-            .bind(t)
-            .bind(id)
-            .bind(new_parent)
-            .fetch_one(&self.db.pool)
-            .await?
-            .try_get(0)?;
+        let inside: i64 = sqlx::query(
+            "SELECT COUNT(*) FROM org_closure WHERE tenant_id = $1 AND ancestor_id = $2 AND descendant_id = $3",
+        )
+        .bind(t)
+        .bind(id)
+        .bind(new_parent)
+        .fetch_one(&self.db.pool)
+        .await?
+        .try_get(0)?;
         if inside > 0 {
             return Err(StoreError::field("parent_id", Code::MoveIntoSelf));
         }
         self.check_sibling_name(new_parent, &org.name, Some(id)).await?;
         let mut tx = self.db.begin_write().await?;
-        sqlx::query("UPDATE orgs SET parent_id = $3, version = version + 1, updated_at = $4 WHERE tenant_id = $1 AND id = $2")
-            .bind(t)
-            .bind(id)
-            .bind(new_parent)
-            .bind(crate::now_text())
-            .execute(tx.conn())
-            .await?;
+        sqlx::query(
+            "UPDATE orgs SET parent_id = $3, version = version + 1, updated_at = $4 WHERE tenant_id = $1 AND id = $2",
+        )
+        .bind(t)
+        .bind(id)
+        .bind(new_parent)
+        .bind(crate::now_text())
+        .execute(tx.conn())
+        .await?;
         move_closure(&mut tx, t, id, new_parent).await?;
         let ev = next_ids(&mut tx, t, "org_events", 1).await?;
         insert_event(
@@ -742,18 +749,20 @@ impl Scoped<'_> {
     pub async fn end_org(&self, id: i64, into: Option<i64>, on: NaiveDate, doc_no: &str) -> StoreResult<Org> {
         let org = self.structure_target(id).await?;
         let t = self.p.tenant_id;
-        let kids: i64 = sqlx::query("SELECT COUNT(*) FROM orgs WHERE tenant_id = $1 AND parent_id = $2 AND dissolved_on IS NULL")
-            .bind(t)
-            .bind(id)
-            .fetch_one(&self.db.pool)
-            .await?
-            .try_get(0)?;
-        let people: i64 = sqlx::query("SELECT COUNT(*) FROM people WHERE tenant_id = $1 AND (org_id = $2 OR cell_id = $2)")
-            .bind(t)
-            .bind(id)
-            .fetch_one(&self.db.pool)
-            .await?
-            .try_get(0)?;
+        let kids: i64 =
+            sqlx::query("SELECT COUNT(*) FROM orgs WHERE tenant_id = $1 AND parent_id = $2 AND dissolved_on IS NULL")
+                .bind(t)
+                .bind(id)
+                .fetch_one(&self.db.pool)
+                .await?
+                .try_get(0)?;
+        let people: i64 =
+            sqlx::query("SELECT COUNT(*) FROM people WHERE tenant_id = $1 AND (org_id = $2 OR cell_id = $2)")
+                .bind(t)
+                .bind(id)
+                .fetch_one(&self.db.pool)
+                .await?
+                .try_get(0)?;
         let target = match into {
             Some(target) => {
                 if target == id {
@@ -767,14 +776,15 @@ impl Scoped<'_> {
                 if tg.kind() != org.kind() && !(people > 0 && tg.kind().registers_members()) {
                     return Err(StoreError::field("merged_into_id", Code::ParentKind));
                 }
-                let inside: i64 =
-                    sqlx::query("SELECT COUNT(*) FROM org_closure WHERE tenant_id = $1 AND ancestor_id = $2 AND descendant_id = $3")
-                        .bind(t)
-                        .bind(id)
-                        .bind(target)
-                        .fetch_one(&self.db.pool)
-                        .await?
-                        .try_get(0)?;
+                let inside: i64 = sqlx::query(
+                    "SELECT COUNT(*) FROM org_closure WHERE tenant_id = $1 AND ancestor_id = $2 AND descendant_id = $3",
+                )
+                .bind(t)
+                .bind(id)
+                .bind(target)
+                .fetch_one(&self.db.pool)
+                .await?
+                .try_get(0)?;
                 if inside > 0 {
                     return Err(StoreError::field("merged_into_id", Code::MoveIntoSelf));
                 }
@@ -799,14 +809,15 @@ impl Scoped<'_> {
                 .bind(&now)
                 .execute(tx.conn())
                 .await?;
-            let children: Vec<i64> = sqlx::query("SELECT id FROM orgs WHERE tenant_id = $1 AND parent_id = $2 AND dissolved_on IS NULL")
-                .bind(t)
-                .bind(id)
-                .fetch_all(tx.conn())
-                .await?
-                .iter()
-                .map(|r| r.try_get(0))
-                .collect::<Result<_, _>>()?;
+            let children: Vec<i64> =
+                sqlx::query("SELECT id FROM orgs WHERE tenant_id = $1 AND parent_id = $2 AND dissolved_on IS NULL")
+                    .bind(t)
+                    .bind(id)
+                    .fetch_all(tx.conn())
+                    .await?
+                    .iter()
+                    .map(|r| r.try_get(0))
+                    .collect::<Result<_, _>>()?;
             for c in children {
                 sqlx::query("UPDATE orgs SET parent_id = $3, version = version + 1, updated_at = $4 WHERE tenant_id = $1 AND id = $2")
                     .bind(t)
@@ -884,7 +895,9 @@ impl Scoped<'_> {
                 entity_id: id.to_string(),
                 org_id: Some(id),
                 before: Some(org_json(&org)),
-                after: Some(json!({"org": org_json(&after), "doc_no": doc_no, "merged_into_id": target.as_ref().map(|t| t.id)})),
+                after: Some(
+                    json!({"org": org_json(&after), "doc_no": doc_no, "merged_into_id": target.as_ref().map(|t| t.id)}),
+                ),
             },
         )
         .await?;
@@ -911,7 +924,8 @@ impl Scoped<'_> {
         self.require(Action::WriteOrgDetails, org_id).await?;
         let org = self.fetch_org(org_id).await?;
         let settings = self.settings().await?;
-        let due = term::due_date(&settings, org.kind(), started_on).ok_or_else(|| StoreError::field("org_id", Code::InvalidValue))?;
+        let due = term::due_date(&settings, org.kind(), started_on)
+            .ok_or_else(|| StoreError::field("org_id", Code::InvalidValue))?;
         let current = self.terms(org_id).await?.into_iter().next();
         if let Some(c) = &current {
             if date_text(started_on) < c.started_on {
@@ -971,7 +985,9 @@ impl Scoped<'_> {
         );
         if let Some(u) = under {
             self.org(u).await?;
-            sql.push_str(&format!(" AND o.id IN (SELECT descendant_id FROM org_closure WHERE tenant_id = $1 AND ancestor_id = {u})"));
+            sql.push_str(&format!(
+                " AND o.id IN (SELECT descendant_id FROM org_closure WHERE tenant_id = $1 AND ancestor_id = {u})"
+            ));
         }
         sql.push_str(" ORDER BY t.due_on, o.name LIMIT 1000");
         let rows = sqlx::query(&sql).bind(self.p.tenant_id).bind(horizon).fetch_all(&self.db.pool).await?;
@@ -1022,7 +1038,13 @@ impl Scoped<'_> {
             .collect()
     }
 
-    pub async fn add_office_holder(&self, org_id: i64, person_id: i64, position: &str, started_on: NaiveDate) -> StoreResult<OfficeHolder> {
+    pub async fn add_office_holder(
+        &self,
+        org_id: i64,
+        person_id: i64,
+        position: &str,
+        started_on: NaiveDate,
+    ) -> StoreResult<OfficeHolder> {
         self.require(Action::WriteOrgDetails, org_id).await?;
         if !POSITIONS.contains(&position) {
             return Err(StoreError::field("position", Code::InvalidValue));
@@ -1144,7 +1166,9 @@ impl Scoped<'_> {
         }
         let name = match partner_org_id {
             // A partner inside the tenant need only exist; it may lie outside the caller's scope.
-            Some(pid) => self.fetch_org(pid).await.map_err(|_| StoreError::field("partner_org_id", Code::UnknownOrg))?.name,
+            Some(pid) => {
+                self.fetch_org(pid).await.map_err(|_| StoreError::field("partner_org_id", Code::UnknownOrg))?.name
+            }
             None => dorg::validate_name(partner_name).map_err(|c| StoreError::field("partner_name", c))?,
         };
         let t = self.p.tenant_id;
@@ -1301,6 +1325,10 @@ impl crate::db::System<'_> {
     }
 
     pub async fn org_count(&self) -> StoreResult<i64> {
-        Ok(sqlx::query("SELECT COUNT(*) FROM orgs WHERE tenant_id = $1").bind(self.tenant_id).fetch_one(&self.db.pool).await?.try_get(0)?)
+        Ok(sqlx::query("SELECT COUNT(*) FROM orgs WHERE tenant_id = $1")
+            .bind(self.tenant_id)
+            .fetch_one(&self.db.pool)
+            .await?
+            .try_get(0)?)
     }
 }

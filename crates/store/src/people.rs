@@ -323,7 +323,11 @@ impl Scoped<'_> {
             }
         }
         if let Some(w) = q.workers_representative {
-            where_sql.push_str(if w { " AND p.workers_representative = 1" } else { " AND p.workers_representative = 0" });
+            where_sql.push_str(if w {
+                " AND p.workers_representative = 1"
+            } else {
+                " AND p.workers_representative = 0"
+            });
         }
         let count_sql = format!("SELECT COUNT(*) FROM people p{where_sql}");
         let mut cq = sqlx::query(&count_sql).bind(t).bind(org_id);
@@ -408,7 +412,9 @@ impl Scoped<'_> {
         // Registering in a cell means the branch above it plus the cell.
         let (branch, cell) = match org.kind() {
             dangjian_domain::org::OrgKind::Branch => (org_id, cell_id),
-            dangjian_domain::org::OrgKind::Cell => (org.parent_id.ok_or(StoreError::field("org_id", Code::OrgNotRegistration))?, Some(org_id)),
+            dangjian_domain::org::OrgKind::Cell => {
+                (org.parent_id.ok_or(StoreError::field("org_id", Code::OrgNotRegistration))?, Some(org_id))
+            }
             _ => return Err(StoreError::field("org_id", Code::OrgNotRegistration)),
         };
         if let Some(c) = cell {
@@ -560,6 +566,33 @@ impl Scoped<'_> {
         .await?;
         tx.commit().await?;
         Ok(out)
+    }
+}
+
+impl Person {
+    /// The export row for this person, with the full (or masked) numbers the caller may see.
+    pub fn export_row(self, id_number: String, phone: Option<String>) -> dangjian_excel::ExportRow {
+        let d = |s: &Option<String>| s.as_deref().and_then(|s| dangjian_domain::date::parse(s).ok());
+        dangjian_excel::ExportRow {
+            gender: Gender::parse(&self.gender).unwrap_or(Gender::Male),
+            status: MemberStatus::parse(&self.status).unwrap_or(MemberStatus::None),
+            dates: StageDates {
+                applied_on: d(&self.applied_on),
+                activist_on: d(&self.activist_on),
+                candidate_on: d(&self.candidate_on),
+                probationary_on: d(&self.probationary_on),
+                full_on: d(&self.full_on),
+            },
+            talent_pool: self.talent_pool.as_deref().and_then(|t| TalentPool::parse_opt(t).ok().flatten()),
+            name: self.name,
+            id_number,
+            phone,
+            branch: self.org_name,
+            cell: self.cell_name,
+            work_unit: Some(self.work_unit).filter(|s| !s.is_empty()),
+            position: Some(self.position).filter(|s| !s.is_empty()),
+            workers_representative: self.workers_representative,
+        }
     }
 }
 

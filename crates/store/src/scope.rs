@@ -130,7 +130,8 @@ impl<'a> Scoped<'a> {
             OrgFilter::Sql(s) => s,
         };
         let sql = format!("SELECT COUNT(*) FROM orgs WHERE tenant_id = $1 AND id = $2 AND {pred}");
-        let n: i64 = sqlx::query(&sql).bind(self.p.tenant_id).bind(org_id).fetch_one(&self.db.pool).await?.try_get(0)?;
+        let n: i64 =
+            sqlx::query(&sql).bind(self.p.tenant_id).bind(org_id).fetch_one(&self.db.pool).await?.try_get(0)?;
         Ok(n > 0)
     }
 

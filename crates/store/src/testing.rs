@@ -87,7 +87,10 @@ pub const BACKENDS: [Backend; 2] = [Backend::Sqlite, Backend::Postgres];
 mod tests {
     #[test]
     fn replaces_database_name() {
-        assert_eq!(super::replace_db("postgres://postgres@127.0.0.1:5/postgres", "x"), "postgres://postgres@127.0.0.1:5/x");
+        assert_eq!(
+            super::replace_db("postgres://postgres@127.0.0.1:5/postgres", "x"),
+            "postgres://postgres@127.0.0.1:5/x"
+        );
         assert_eq!(super::replace_db("postgres://u:p@h/db?sslmode=disable", "x"), "postgres://u:p@h/x?sslmode=disable");
         assert_eq!(super::replace_db("postgres://u@h:5", "x"), "postgres://u@h:5/x");
     }

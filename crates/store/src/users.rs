@@ -58,7 +58,8 @@ fn verify_password(password: &str, hash: &str) -> bool {
 
 pub fn validate_username(u: &str) -> Result<String, Code> {
     let u = u.trim();
-    let ok = (2..=64).contains(&u.len()) && u.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+    let ok =
+        (2..=64).contains(&u.len()) && u.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
     if ok {
         Ok(u.to_string())
     } else {
@@ -66,8 +67,11 @@ pub fn validate_username(u: &str) -> Result<String, Code> {
     }
 }
 
+/// Minimum password length for accounts created through the product.
+pub const MIN_PASSWORD: usize = 8;
+
 pub fn validate_password(p: &str) -> Result<(), Code> {
-    if p.chars().count() < 10 {
+    if p.chars().count() < MIN_PASSWORD {
         Err(Code::PasswordTooShort)
     } else {
         Ok(())
@@ -94,7 +98,9 @@ pub struct Session {
 /// The outcome of a login attempt.
 pub enum LoginOutcome {
     /// Logged in: the cookie token to set.
-    Ok { token: String },
+    Ok {
+        token: String,
+    },
     Failed(Code),
 }
 
@@ -108,7 +114,9 @@ async fn load_grants(db: &Db, tenant_id: i64, user_id: i64) -> StoreResult<Vec<G
     .fetch_all(&db.pool)
     .await?;
     rows.iter()
-        .map(|r| Ok(GrantRow { id: r.try_get(0)?, role: r.try_get(1)?, org_id: r.try_get(2)?, org_name: r.try_get(3)? }))
+        .map(|r| {
+            Ok(GrantRow { id: r.try_get(0)?, role: r.try_get(1)?, org_id: r.try_get(2)?, org_name: r.try_get(3)? })
+        })
         .collect()
 }
 
@@ -170,6 +178,35 @@ impl System<'_> {
         Ok(id)
     }
 
+    /// The first administrator. The operator chose this password (or it was
+    /// generated), so the length policy is not applied here.
+    pub async fn add_admin(&self, username: &str, password: &str) -> StoreResult<i64> {
+        let username = validate_username(username).map_err(|c| StoreError::field("username", c))?;
+        if password.is_empty() {
+            return Err(StoreError::field("password", Code::Required));
+        }
+        let hash = hash_password(password)?;
+        let p = self.cli_principal();
+        let mut tx = self.db.begin_write().await?;
+        let id = insert_user(&mut tx, self.tenant_id, &username, &hash, None).await?;
+        insert_grant(&mut tx, self.tenant_id, id, Role::Admin, 0, None).await?;
+        append(
+            &mut tx,
+            &p,
+            Change {
+                action: "create",
+                entity_type: "user",
+                entity_id: id.to_string(),
+                org_id: None,
+                before: None,
+                after: Some(json!({"username": username, "grants": [{"role": "admin"}]})),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
     pub async fn user_exists(&self, username: &str) -> StoreResult<bool> {
         let n: i64 = sqlx::query("SELECT COUNT(*) FROM users WHERE tenant_id = $1 AND username = $2")
             .bind(self.tenant_id)
@@ -224,7 +261,10 @@ impl System<'_> {
         .await?;
         let Some(row) = row else {
             // Spend the same effort as a real check so timing does not reveal which usernames exist.
-            let _ = verify_password(password, "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$0000000000000000000000000000000000000000000");
+            let _ = verify_password(
+                password,
+                "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$0000000000000000000000000000000000000000000",
+            );
             return Ok(LoginOutcome::Failed(Code::BadCredentials));
         };
         let id: i64 = row.try_get(0)?;
@@ -239,7 +279,9 @@ impl System<'_> {
         if disabled || !verify_password(password, &hash) {
             let failed = failed + 1;
             let lock = (failed >= settings.lockout_attempts).then(|| {
-                (chrono::Utc::now() + chrono::Duration::minutes(settings.lockout_minutes)).format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+                (chrono::Utc::now() + chrono::Duration::minutes(settings.lockout_minutes))
+                    .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+                    .to_string()
             });
             let mut tx = self.db.begin_write().await?;
             sqlx::query("UPDATE users SET failed_logins = $3, locked_until = $4 WHERE tenant_id = $1 AND id = $2")
@@ -249,7 +291,8 @@ impl System<'_> {
                 .bind(lock.clone())
                 .execute(tx.conn())
                 .await?;
-            let p = Principal { username: username.to_string(), user_id: Some(id), ..Principal::system(self.tenant_id) };
+            let p =
+                Principal { username: username.to_string(), user_id: Some(id), ..Principal::system(self.tenant_id) };
             append(
                 &mut tx,
                 &p,
@@ -299,11 +342,13 @@ impl System<'_> {
     pub async fn session(&self, token: &str) -> StoreResult<Option<Session>> {
         let settings = load_settings(&self.db.pool, self.tenant_id).await?;
         let h = sha256_hex(token);
-        let row = sqlx::query("SELECT user_id, csrf_token, last_seen_at FROM sessions WHERE token_hash = $1 AND tenant_id = $2")
-            .bind(&h)
-            .bind(self.tenant_id)
-            .fetch_optional(&self.db.pool)
-            .await?;
+        let row = sqlx::query(
+            "SELECT user_id, csrf_token, last_seen_at FROM sessions WHERE token_hash = $1 AND tenant_id = $2",
+        )
+        .bind(&h)
+        .bind(self.tenant_id)
+        .fetch_optional(&self.db.pool)
+        .await?;
         let Some(row) = row else { return Ok(None) };
         let user_id: i64 = row.try_get(0)?;
         let last: i64 = row.try_get(2)?;
@@ -314,14 +359,21 @@ impl System<'_> {
         }
         // Touch at most once a minute: most requests then do no write at all.
         if now - last >= 60 {
-            sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1").bind(&h).bind(now).execute(&self.db.pool).await?;
+            sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1")
+                .bind(&h)
+                .bind(now)
+                .execute(&self.db.pool)
+                .await?;
         }
         let Some(principal) = principal_of(self.db, self.tenant_id, user_id).await? else { return Ok(None) };
         Ok(Some(Session { principal, csrf_token: row.try_get(1)? }))
     }
 
     pub async fn logout(&self, token: &str) -> StoreResult<()> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(sha256_hex(token)).execute(&self.db.pool).await?;
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(sha256_hex(token))
+            .execute(&self.db.pool)
+            .await?;
         Ok(())
     }
 
@@ -338,12 +390,22 @@ impl System<'_> {
     pub async fn set_settings_json(&self, json_text: &str) -> StoreResult<()> {
         let _: dangjian_domain::settings::Settings =
             serde_json::from_str(json_text).map_err(|_| StoreError::field("settings", Code::InvalidValue))?;
-        sqlx::query("UPDATE tenants SET settings_json = $2 WHERE id = $1").bind(self.tenant_id).bind(json_text).execute(&self.db.pool).await?;
+        sqlx::query("UPDATE tenants SET settings_json = $2 WHERE id = $1")
+            .bind(self.tenant_id)
+            .bind(json_text)
+            .execute(&self.db.pool)
+            .await?;
         Ok(())
     }
 }
 
-async fn insert_user(tx: &mut crate::db::WriteTx, t: i64, username: &str, hash: &str, person_id: Option<i64>) -> StoreResult<i64> {
+async fn insert_user(
+    tx: &mut crate::db::WriteTx,
+    t: i64,
+    username: &str,
+    hash: &str,
+    person_id: Option<i64>,
+) -> StoreResult<i64> {
     let id = next_ids(tx, t, "users", 1).await?;
     sqlx::query(
         "INSERT INTO users (tenant_id, id, username, display_name, password_hash, person_id, created_at) VALUES ($1, $2, $3, $3, $4, $5, $6)",
@@ -360,7 +422,14 @@ async fn insert_user(tx: &mut crate::db::WriteTx, t: i64, username: &str, hash: 
     Ok(id)
 }
 
-async fn insert_grant(tx: &mut crate::db::WriteTx, t: i64, user_id: i64, role: Role, org_id: i64, by: Option<i64>) -> StoreResult<i64> {
+async fn insert_grant(
+    tx: &mut crate::db::WriteTx,
+    t: i64,
+    user_id: i64,
+    role: Role,
+    org_id: i64,
+    by: Option<i64>,
+) -> StoreResult<i64> {
     let id = next_ids(tx, t, "role_grants", 1).await?;
     sqlx::query("INSERT INTO role_grants (tenant_id, id, user_id, role, org_id, granted_at, granted_by) VALUES ($1, $2, $3, $4, $5, $6, $7)")
         .bind(t)
@@ -487,7 +556,11 @@ impl Scoped<'_> {
             // Revoking one's own admin grant could leave nobody able to manage users.
             return Err(StoreError::Forbidden);
         }
-        sqlx::query("DELETE FROM role_grants WHERE tenant_id = $1 AND id = $2").bind(self.p.tenant_id).bind(grant_id).execute(tx.conn()).await?;
+        sqlx::query("DELETE FROM role_grants WHERE tenant_id = $1 AND id = $2")
+            .bind(self.p.tenant_id)
+            .bind(grant_id)
+            .execute(tx.conn())
+            .await?;
         append(
             &mut tx,
             self.p,
@@ -508,18 +581,26 @@ impl Scoped<'_> {
     pub async fn unlock_user(&self, user_id: i64) -> StoreResult<()> {
         self.require_global(Action::ManageUsers)?;
         let mut tx = self.db.begin_write().await?;
-        let res = sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE tenant_id = $1 AND id = $2")
-            .bind(self.p.tenant_id)
-            .bind(user_id)
-            .execute(tx.conn())
-            .await?;
+        let res =
+            sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE tenant_id = $1 AND id = $2")
+                .bind(self.p.tenant_id)
+                .bind(user_id)
+                .execute(tx.conn())
+                .await?;
         if res.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
         append(
             &mut tx,
             self.p,
-            Change { action: "unlock", entity_type: "user", entity_id: user_id.to_string(), org_id: None, before: None, after: None },
+            Change {
+                action: "unlock",
+                entity_type: "user",
+                entity_id: user_id.to_string(),
+                org_id: None,
+                before: None,
+                after: None,
+            },
         )
         .await?;
         tx.commit().await

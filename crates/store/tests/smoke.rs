@@ -97,7 +97,10 @@ async fn tree_people_and_history_on_both_backends() {
         assert_eq!(s.reveal(p.id, "id_number").await.unwrap(), "11010519491231002X");
         let roster = s.roster(root.id, &RosterQuery::default()).await.unwrap();
         assert_eq!(roster.total, 1);
-        let by_id = s.roster(root.id, &RosterQuery { q: Some("11010519491231002X".into()), ..Default::default() }).await.unwrap();
+        let by_id = s
+            .roster(root.id, &RosterQuery { q: Some("11010519491231002X".into()), ..Default::default() })
+            .await
+            .unwrap();
         assert_eq!(by_id.total, 1);
 
         // Scope: staff of the general branch see it and below, not the root.

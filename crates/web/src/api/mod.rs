@@ -1,0 +1,56 @@
+//! The JSON API under `/api/v1`. One module per resource; each exposes its
+//! routes through [`router`]. Errors are `{"error": {"code", "message", ...}}`.
+//!
+//! Writes take JSON bodies: a browser cannot send `application/json` across
+//! origins without a preflight, which with `SameSite=Lax` cookies is the CSRF
+//! defence here. The one non-JSON write (roster upload) requires the
+//! `X-CSRF-Token` header.
+
+pub mod audit;
+pub mod orgs;
+pub mod people;
+pub mod session;
+pub mod users;
+
+use axum::routing::{get, post, put};
+use axum::Router;
+
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/login", post(session::login))
+        .route("/logout", post(session::logout))
+        .route("/me", get(session::me))
+        .route("/orgs", get(orgs::roots).post(orgs::establish))
+        .route("/orgs/{id}", get(orgs::get_org))
+        .route("/orgs/{id}/children", get(orgs::children))
+        .route("/orgs/{id}/members", get(people::members))
+        .route("/orgs/{id}/events", get(orgs::events))
+        .route("/orgs/{id}/tree", get(orgs::tree_as_of))
+        .route("/orgs/{id}/rename", post(orgs::rename))
+        .route("/orgs/{id}/move", post(orgs::move_org))
+        .route("/orgs/{id}/dissolve", post(orgs::dissolve))
+        .route("/orgs/{id}/merge", post(orgs::merge))
+        .route("/orgs/{id}/terms", get(orgs::terms).post(orgs::start_term))
+        .route("/orgs/{id}/office-holders", get(orgs::office_holders).post(orgs::add_office_holder))
+        .route("/orgs/{id}/partnerships", get(orgs::partnerships).post(orgs::add_partnership))
+        .route("/orgs/{id}/import", post(people::import))
+        .route("/orgs/{id}/export.xlsx", get(people::export))
+        .route("/alerts/terms", get(orgs::term_alerts))
+        .route("/people", post(people::create))
+        .route("/people/{id}", get(people::get_person).put(people::update))
+        .route("/people/{id}/reveal", post(people::reveal))
+        .route("/import/template.xlsx", get(people::template))
+        .route("/users", get(users::list).post(users::create))
+        .route("/users/{id}/grants", post(users::grant))
+        .route("/users/{id}/grants/{grant_id}", axum::routing::delete(users::revoke))
+        .route("/users/{id}/unlock", put(users::unlock))
+        .route("/audit", get(audit::list))
+        .route("/audit/verify", get(audit::verify))
+}
+
+/// Parses an ISO date from a JSON field, reporting the field on failure.
+pub(crate) fn date_field(field: &str, v: &str) -> Result<chrono::NaiveDate, crate::error::AppError> {
+    dangjian_domain::date::parse(v).map_err(|c| crate::error::AppError::field(field, c))
+}

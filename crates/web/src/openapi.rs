@@ -1,0 +1,30 @@
+//! The OpenAPI document, generated from the handlers' annotations and served
+//! at `/api/openapi.json`. A test snapshots its paths so API changes show up
+//! in review.
+
+use axum::Json;
+use utoipa::OpenApi;
+
+use crate::api;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "dangjian API", description = "Party-building work platform. Errors: {\"error\": {\"code\", \"message\", \"fields\"?, \"rows\"?}}. Log in with POST /api/v1/login; the session cookie is HttpOnly."),
+    paths(
+        api::session::login, api::session::logout, api::session::me,
+        api::orgs::roots, api::orgs::get_org, api::orgs::children, api::orgs::events, api::orgs::tree_as_of,
+        api::orgs::establish, api::orgs::rename, api::orgs::move_org, api::orgs::dissolve, api::orgs::merge,
+        api::orgs::terms, api::orgs::start_term, api::orgs::term_alerts,
+        api::orgs::office_holders, api::orgs::add_office_holder, api::orgs::partnerships, api::orgs::add_partnership,
+        api::people::members, api::people::get_person, api::people::create, api::people::update, api::people::reveal,
+        api::people::template, api::people::import, api::people::export,
+        api::users::list, api::users::create, api::users::grant, api::users::revoke, api::users::unlock,
+        api::audit::list, api::audit::verify,
+    ),
+    tags((name = "session"), (name = "orgs"), (name = "people"), (name = "users"), (name = "audit"))
+)]
+pub struct ApiDoc;
+
+pub async fn serve() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}

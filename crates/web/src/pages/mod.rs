@@ -1,0 +1,90 @@
+//! Server-rendered pages. Each handler reads through the caller's scoped
+//! handle, builds a JSON context and renders a template; forms post back with
+//! the session's CSRF token ([`crate::auth::CsrfForm`]) and redirect on
+//! success (post/redirect/get), or re-render with the errors in place.
+
+mod admin;
+mod orgs;
+mod people;
+mod session;
+
+use axum::routing::{get, post};
+use axum::Router;
+use dangjian_domain::role::Action;
+use serde_json::{json, Value};
+
+use crate::auth::CurrentUser;
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(session::home))
+        .route("/login", get(session::login_page).post(session::login_submit))
+        .route("/logout", post(session::logout))
+        .route("/lang/{code}", get(session::set_lang))
+        .route("/orgs", get(orgs::tree))
+        .route("/orgs/{id}", get(orgs::org_page))
+        .route("/orgs/{id}/as-of", get(orgs::as_of))
+        .route("/orgs/{id}/children", post(orgs::establish))
+        .route("/orgs/{id}/rename", post(orgs::rename))
+        .route("/orgs/{id}/move", post(orgs::move_org))
+        .route("/orgs/{id}/end", post(orgs::end_org))
+        .route("/orgs/{id}/terms", post(orgs::start_term))
+        .route("/orgs/{id}/holders", post(orgs::add_holder))
+        .route("/orgs/{id}/holders/{hid}/end", post(orgs::end_holder))
+        .route("/orgs/{id}/partnerships", post(orgs::add_partnership))
+        .route("/orgs/{id}/roster", get(people::roster))
+        .route("/orgs/{id}/import", get(people::import_page).post(people::import_submit))
+        .route("/orgs/{id}/export.xlsx", get(people::export))
+        .route("/import/template.xlsx", get(people::template))
+        .route("/people", post(people::create))
+        .route("/people/new", get(people::new_form))
+        .route("/people/{id}", get(people::person_page).post(people::update))
+        .route("/people/{id}/edit", get(people::edit_form))
+        .route("/people/{id}/reveal", post(people::reveal))
+        .route("/alerts/terms", get(orgs::alerts))
+        .route("/users", get(admin::users).post(admin::create_user))
+        .route("/users/{id}/grants", post(admin::grant))
+        .route("/users/{id}/grants/{gid}/revoke", post(admin::revoke))
+        .route("/users/{id}/unlock", post(admin::unlock))
+        .route("/audit", get(admin::audit))
+}
+
+/// What every page's layout needs: the user, language and CSRF token.
+pub(crate) fn base(user: &CurrentUser) -> Value {
+    let p = &user.principal;
+    json!({
+        "lang": user.locale.tag(),
+        "csrf": user.csrf,
+        "user": {
+            "username": p.username,
+            "person_id": p.person_id,
+            "is_admin": p.is_admin(),
+            "can_audit": p.can(Action::ReadAudit),
+        },
+    })
+}
+
+/// `base` plus the page's own keys.
+pub(crate) fn ctx(user: &CurrentUser, extra: Value) -> Value {
+    let mut v = base(user);
+    if let (Some(obj), Value::Object(more)) = (v.as_object_mut(), extra) {
+        obj.extend(more);
+    }
+    v
+}
+
+/// Empty form fields become `None`.
+pub(crate) fn opt(s: &Option<String>) -> Option<String> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
+}
+
+/// A form's integer field; empty → None, garbage → a field error.
+pub(crate) fn opt_id(field: &str, s: &Option<String>) -> Result<Option<i64>, crate::error::AppError> {
+    match opt(s) {
+        None => Ok(None),
+        Some(t) => {
+            t.parse().map(Some).map_err(|_| crate::error::AppError::field(field, dangjian_domain::Code::InvalidValue))
+        }
+    }
+}
