@@ -43,9 +43,8 @@ pub struct Break {
 /// `prev_hash` equal to the previous hash, each hash recomputed.
 pub fn verify<'a>(entries: impl IntoIterator<Item = (EntryContent<'a>, &'a str, &'a str)>) -> Result<i64, Break> {
     let mut prev = GENESIS.to_string();
-    let mut expected_seq = 1;
     let mut count = 0;
-    for (content, prev_hash, hash) in entries {
+    for (expected_seq, (content, prev_hash, hash)) in (1..).zip(entries) {
         if content.seq != expected_seq {
             return Err(Break { seq: content.seq, reason: "gap" });
         }
@@ -56,7 +55,6 @@ pub fn verify<'a>(entries: impl IntoIterator<Item = (EntryContent<'a>, &'a str, 
             return Err(Break { seq: content.seq, reason: "hash" });
         }
         prev = hash.to_string();
-        expected_seq += 1;
         count += 1;
     }
     Ok(count)

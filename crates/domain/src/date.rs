@@ -14,8 +14,7 @@ pub fn parse(input: &str) -> Result<NaiveDate, Code> {
         return NaiveDate::parse_from_str(s, "%Y%m%d").map_err(|_| Code::DateFormat);
     }
     let normalized: String = s
-        .replace('年', "-")
-        .replace('月', "-")
+        .replace(['年', '月'], "-")
         .replace('日', "")
         .chars()
         .map(|c| if c == '/' || c == '.' { '-' } else { c })

@@ -135,7 +135,7 @@ impl Scoped<'_> {
             }
         }
         if !errors.is_empty() {
-            errors.sort_by(|a, b| a.row.cmp(&b.row));
+            errors.sort_by_key(|e| e.row);
             return Err(StoreError::ImportRows(errors));
         }
 

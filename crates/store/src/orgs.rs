@@ -185,8 +185,8 @@ pub(crate) async fn insert_org(
     .bind(&now)
     .execute(tx.conn())
     .await?;
-    match parent {
-        Some((pid, _)) => {
+    if let Some((pid, _)) = parent {
+        {
             sqlx::query(
                 "INSERT INTO org_closure (tenant_id, ancestor_id, descendant_id, depth) \
                  SELECT tenant_id, ancestor_id, $2, depth + 1 FROM org_closure WHERE tenant_id = $1 AND descendant_id = $3",
@@ -197,7 +197,6 @@ pub(crate) async fn insert_org(
             .execute(tx.conn())
             .await?;
         }
-        None => {}
     }
     sqlx::query("INSERT INTO org_closure (tenant_id, ancestor_id, descendant_id, depth) VALUES ($1, $2, $2, 0)")
         .bind(tenant_id)
@@ -435,7 +434,7 @@ impl Scoped<'_> {
             "SELECT {ORG_COLS} FROM orgs WHERE tenant_id = $1 AND name LIKE $2 AND dissolved_on IS NULL{filter} ORDER BY depth, name LIMIT {}",
             limit.clamp(1, 200)
         );
-        let pattern = format!("%{}%", q.replace('%', "").replace('_', ""));
+        let pattern = format!("%{}%", q.replace(['%', '_'], ""));
         let rows = sqlx::query(&sql).bind(self.p.tenant_id).bind(pattern).fetch_all(&self.db.pool).await?;
         rows.iter().map(org_from).collect()
     }

@@ -1,4 +1,6 @@
 //! Storage on both backends: the same assertions on SQLite and PostgreSQL.
+// Tests set up data as the operator would, through the unscoped handle.
+#![allow(clippy::disallowed_methods)]
 
 use chrono::NaiveDate;
 use dangjian_domain::org::OrgKind;
