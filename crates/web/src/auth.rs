@@ -91,12 +91,18 @@ impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = AuthRejection;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let locale = locale_of(parts);
-        let is_api = parts.uri.path().starts_with("/api/");
+        // Nested routers see their path without the prefix: ask for the original URI.
+        let uri = parts
+            .extensions
+            .get::<axum::extract::OriginalUri>()
+            .map(|o| o.0.clone())
+            .unwrap_or_else(|| parts.uri.clone());
+        let is_api = uri.path().starts_with("/api/");
         let reject = || {
             if is_api {
                 AuthRejection::Api(AppError::unauthenticated().with_locale(locale))
             } else {
-                let next = parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
+                let next = uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
                 AuthRejection::Page(next)
             }
         };
