@@ -263,10 +263,8 @@ async fn main() -> anyhow::Result<()> {
         Command::Export { command: ExportCommand::Members { org, output, db } } => {
             let database = open(&db).await?;
             let principal = database.system(DEFAULT_TENANT).cli_principal();
-            let rows = database.scoped(&principal).roster_for_export(org).await.map_err(explain)?;
-            let n = rows.len();
-            let export: Vec<dangjian_excel::ExportRow> =
-                rows.into_iter().map(|(p, id, phone)| p.export_row(id, phone)).collect();
+            let export = database.scoped(&principal).roster_for_export(org).await.map_err(explain)?;
+            let n = export.len();
             std::fs::write(&output, dangjian_excel::export(&export))
                 .with_context(|| format!("cannot write {}", output.display()))?;
             println!("已导出 / exported {n} people to {}", output.display());

@@ -86,6 +86,7 @@ codes! {
     IdNumberDuplicateInFile => "id_number_duplicate_in_file", "文件中身份证号码重复", "this ID number appears more than once in the file";
     PhoneFormat => "phone_format", "手机号码应为11位，座机应带区号", "phone must be an 11-digit mobile or a landline with area code";
     UnknownOrg => "unknown_org", "找不到该组织，或不在本次导入的组织范围内", "no such organization within the target organization";
+    AmbiguousOrg => "ambiguous_org", "有多个同名党支部，请写成“上级组织/支部名称”", "several branches have this name; write it as parent/branch";
     OrgNotRegistration => "org_not_registration", "党员只能登记在党支部或党小组", "people are registered in a branch or a cell";
     UnknownStatus => "unknown_status", "政治面貌/发展阶段无法识别", "unknown member status";
     UnknownGender => "unknown_gender", "性别应为“男”或“女”", "gender must be 男 or 女";

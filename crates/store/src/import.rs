@@ -38,7 +38,7 @@ const COL_ID: &str = "身份证号码";
 /// Finds branches by name, or by `上级/支部` when a name repeats.
 struct Resolver {
     by_name: HashMap<String, Vec<i64>>,
-    by_path: HashMap<String, i64>,
+    by_path: HashMap<String, Vec<i64>>,
     cells: HashMap<(i64, String), i64>,
 }
 
@@ -46,14 +46,14 @@ impl Resolver {
     fn new(orgs: &[crate::orgs::Org]) -> Resolver {
         let names: HashMap<i64, &str> = orgs.iter().map(|o| (o.id, o.name.as_str())).collect();
         let mut by_name: HashMap<String, Vec<i64>> = HashMap::new();
-        let mut by_path = HashMap::new();
+        let mut by_path: HashMap<String, Vec<i64>> = HashMap::new();
         let mut cells = HashMap::new();
         for o in orgs.iter().filter(|o| o.dissolved_on.is_none()) {
             match o.kind() {
                 OrgKind::Branch => {
                     by_name.entry(o.name.clone()).or_default().push(o.id);
                     if let Some(parent) = o.parent_id.and_then(|p| names.get(&p)) {
-                        by_path.insert(format!("{parent}/{}", o.name), o.id);
+                        by_path.entry(format!("{parent}/{}", o.name)).or_default().push(o.id);
                     }
                 }
                 OrgKind::Cell => {
@@ -67,15 +67,15 @@ impl Resolver {
         Resolver { by_name, by_path, cells }
     }
 
-    fn branch(&self, text: &str) -> Option<i64> {
+    /// Exactly one match, or the reason there is none: an ambiguous name is
+    /// reported, never guessed.
+    fn branch(&self, text: &str) -> Result<i64, Code> {
         let t = text.trim().replace('／', "/");
-        if let Some(id) = self.by_path.get(&t) {
-            return Some(*id);
-        }
-        let last = t.rsplit('/').next().unwrap_or(&t).trim();
-        match self.by_name.get(last).map(Vec::as_slice) {
-            Some([one]) => Some(*one),
-            _ => None,
+        let ids = if t.contains('/') { self.by_path.get(&t) } else { self.by_name.get(&t) };
+        match ids.map(Vec::as_slice) {
+            Some([one]) => Ok(*one),
+            Some([_, _, ..]) => Err(Code::AmbiguousOrg),
+            _ => Err(Code::UnknownOrg),
         }
     }
 }
@@ -95,9 +95,12 @@ impl Scoped<'_> {
         let mut errors = Vec::new();
         let mut placed = Vec::with_capacity(rows.len());
         for r in &rows {
-            let Some(branch) = resolver.branch(&r.branch) else {
-                errors.push(err(r.row, COL_BRANCH, Code::UnknownOrg, &r.branch));
-                continue;
+            let branch = match resolver.branch(&r.branch) {
+                Ok(b) => b,
+                Err(code) => {
+                    errors.push(err(r.row, COL_BRANCH, code, &r.branch));
+                    continue;
+                }
             };
             let cell = match r.cell.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
                 None => None,

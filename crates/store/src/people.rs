@@ -527,11 +527,29 @@ impl Scoped<'_> {
         self.person(id).await
     }
 
-    /// The full values of a roster for export by someone allowed to see them.
-    /// Returns (person, full id number, full phone) and audits the export once.
-    pub async fn roster_for_export(&self, org_id: i64) -> StoreResult<Vec<(Person, String, Option<String>)>> {
-        self.org(org_id).await?;
+    /// The roster of `org_id`'s subtree as export rows: full ID and phone
+    /// numbers for those allowed to see them (masked otherwise), and each
+    /// branch written as `上级/支部` where its name alone is ambiguous in the
+    /// subtree, so the file imports back. The export is audited once.
+    pub async fn roster_for_export(&self, org_id: i64) -> StoreResult<Vec<dangjian_excel::ExportRow>> {
+        let subtree = self.subtree(org_id).await?;
         let full = self.require(Action::RevealSensitive, org_id).await.is_ok();
+        let names: std::collections::HashMap<i64, &str> = subtree.iter().map(|o| (o.id, o.name.as_str())).collect();
+        let parents: std::collections::HashMap<i64, i64> =
+            subtree.iter().filter_map(|o| Some((o.id, o.parent_id?))).collect();
+        let mut name_count: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        for o in
+            subtree.iter().filter(|o| o.kind() == dangjian_domain::org::OrgKind::Branch && o.dissolved_on.is_none())
+        {
+            *name_count.entry(o.name.as_str()).or_default() += 1;
+        }
+        let label = |id: i64, name: &str| -> String {
+            let parent = parents.get(&id).and_then(|p| names.get(p));
+            match parent {
+                Some(parent) if name_count.get(name).copied().unwrap_or(0) > 1 => format!("{parent}/{name}"),
+                _ => name.to_string(),
+            }
+        };
         let t = self.p.tenant_id;
         let sql = format!(
             "{PERSON_SELECT_ENC} WHERE p.tenant_id = $1 AND p.org_id IN (SELECT descendant_id FROM org_closure WHERE tenant_id = $1 AND ancestor_id = $2) \
@@ -540,7 +558,7 @@ impl Scoped<'_> {
         let rows = sqlx::query(&sql).bind(t).bind(org_id).fetch_all(&self.db.pool).await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
-            let p = person_from(r)?;
+            let mut p = person_from(r)?;
             let (idn, phone) = if full {
                 let id_enc: String = r.try_get(21)?;
                 let ph_enc: Option<String> = r.try_get(22)?;
@@ -548,7 +566,8 @@ impl Scoped<'_> {
             } else {
                 (p.id_number.clone(), p.phone.clone())
             };
-            out.push((p, idn, phone));
+            p.org_name = label(p.org_id, &p.org_name);
+            out.push(p.export_row(idn, phone));
         }
         let mut tx = self.db.begin_write().await?;
         append(

@@ -407,3 +407,41 @@ async fn history_and_terms_over_the_api() {
         assert_eq!(json_of(r).await["error"]["fields"][0]["field"], "started_on");
     });
 }
+
+#[tokio::test]
+async fn repeated_branch_names_need_a_path_and_export_writes_one() {
+    on_both!(app, {
+        let (c, csrf) = app.login("staff_a").await;
+        for parent in [app.fx.ent_a, app.fx.gb_a] {
+            let r = c
+                .post(app.url("/api/v1/orgs"))
+                .json(&json!({"parent_id": parent, "kind": "branch", "name": "机关党支部", "established_on": "2020-01-01"}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 201);
+        }
+        let import_url = app.url(&format!("/api/v1/orgs/{}/import", app.fx.ent_a));
+        let ambiguous = workbook(&[row("赵一", "11010519491231002X", "机关党支部")]);
+        let body =
+            json_of(c.post(&import_url).header("x-csrf-token", &csrf).body(ambiguous).send().await.unwrap()).await;
+        assert_eq!(body["error"]["rows"][0]["code"], "ambiguous_org");
+        let by_path = workbook(&[row("赵一", "11010519491231002X", "甲公司熔铸厂党总支/机关党支部")]);
+        let r = c.post(&import_url).header("x-csrf-token", &csrf).body(by_path).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+
+        let exported = c
+            .get(app.url(&format!("/api/v1/orgs/{}/export.xlsx", app.fx.ent_a)))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        let rows = dangjian_excel::parse(&exported).unwrap();
+        let zhao = rows.iter().find(|r| r.name == "赵一").unwrap();
+        assert_eq!(zhao.branch, "甲公司熔铸厂党总支/机关党支部");
+        let r = c.post(&import_url).header("x-csrf-token", &csrf).body(exported.to_vec()).send().await.unwrap();
+        assert_eq!(json_of(r).await["updated"], 2);
+    });
+}

@@ -204,9 +204,7 @@ pub async fn import(
 pub async fn export_bytes(s: &AppState, user: &CurrentUser, org_id: i64) -> AppResult<(Vec<u8>, String)> {
     let scoped = s.db.scoped(&user.principal);
     let org = scoped.org(org_id).await.loc(user.locale)?;
-    let rows = scoped.roster_for_export(org_id).await.loc(user.locale)?;
-    let export: Vec<dangjian_excel::ExportRow> =
-        rows.into_iter().map(|(p, id, phone)| p.export_row(id, phone)).collect();
+    let export = scoped.roster_for_export(org_id).await.loc(user.locale)?;
     Ok((dangjian_excel::export(&export), format!("{}名册.xlsx", org.name)))
 }
 
