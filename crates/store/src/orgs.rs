@@ -376,6 +376,15 @@ impl Scoped<'_> {
         .bind(id)
         .fetch_all(&self.db.pool)
         .await?;
+        // People in a cell are registered to its branch (org_id) and name the cell in cell_id.
+        let in_cells = sqlx::query(
+            "SELECT cell_id, COUNT(*) FROM people WHERE tenant_id = $1 \
+             AND cell_id IN (SELECT id FROM orgs WHERE tenant_id = $1 AND parent_id = $2) GROUP BY cell_id",
+        )
+        .bind(t)
+        .bind(id)
+        .fetch_all(&self.db.pool)
+        .await?;
         let kids = sqlx::query(
             "SELECT parent_id, COUNT(*) FROM orgs WHERE tenant_id = $1 AND dissolved_on IS NULL \
              AND parent_id IN (SELECT id FROM orgs WHERE tenant_id = $1 AND parent_id = $2) GROUP BY parent_id",
@@ -392,7 +401,11 @@ impl Scoped<'_> {
         };
         Ok(orgs
             .into_iter()
-            .map(|o| OrgSummary { child_count: lookup(&kids, o.id), people_count: lookup(&counts, o.id), org: o })
+            .map(|o| OrgSummary {
+                child_count: lookup(&kids, o.id),
+                people_count: lookup(&counts, o.id) + lookup(&in_cells, o.id),
+                org: o,
+            })
             .collect())
     }
 
@@ -411,7 +424,15 @@ impl Scoped<'_> {
 
     /// Number of people registered in the org's subtree.
     pub async fn people_count(&self, id: i64) -> StoreResult<i64> {
-        self.org(id).await?;
+        if self.org(id).await?.kind() == OrgKind::Cell {
+            let n: i64 = sqlx::query("SELECT COUNT(*) FROM people WHERE tenant_id = $1 AND cell_id = $2")
+                .bind(self.p.tenant_id)
+                .bind(id)
+                .fetch_one(&self.db.pool)
+                .await?
+                .try_get(0)?;
+            return Ok(n);
+        }
         let n: i64 = sqlx::query(
             "SELECT COUNT(*) FROM org_closure c JOIN people p ON p.tenant_id = c.tenant_id AND p.org_id = c.descendant_id \
              WHERE c.tenant_id = $1 AND c.ancestor_id = $2",
@@ -1164,10 +1185,10 @@ impl Scoped<'_> {
             return Err(StoreError::field("partner_kind", Code::InvalidValue));
         }
         let name = match partner_org_id {
-            // A partner inside the tenant need only exist; it may lie outside the caller's scope.
-            Some(pid) => {
-                self.fetch_org(pid).await.map_err(|_| StoreError::field("partner_org_id", Code::UnknownOrg))?.name
-            }
+            // The partner org must be visible to the caller: an unscoped lookup would let
+            // anyone learn every org's name by stepping through ids. Pairings across
+            // enterprises are made by someone whose scope covers both.
+            Some(pid) => self.org(pid).await.map_err(|_| StoreError::field("partner_org_id", Code::UnknownOrg))?.name,
             None => dorg::validate_name(partner_name).map_err(|c| StoreError::field("partner_name", c))?,
         };
         let t = self.p.tenant_id;

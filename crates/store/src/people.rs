@@ -230,6 +230,16 @@ impl PersonInput {
     }
 }
 
+/// People registered in `org`'s subtree (`$2` is the org id). People of a
+/// cell are registered to its branch and name the cell in `cell_id`.
+fn subtree_filter(org: &crate::orgs::Org) -> &'static str {
+    if org.kind() == dangjian_domain::org::OrgKind::Cell {
+        "p.cell_id = $2"
+    } else {
+        "p.org_id IN (SELECT descendant_id FROM org_closure WHERE tenant_id = $1 AND ancestor_id = $2)"
+    }
+}
+
 fn d(v: Option<NaiveDate>) -> Option<String> {
     v.map(|d| d.format("%Y-%m-%d").to_string())
 }
@@ -289,13 +299,11 @@ pub(crate) fn audit_json(v: &ValidPerson) -> serde_json::Value {
 impl Scoped<'_> {
     /// People registered anywhere in `org_id`'s subtree, filtered and paged.
     pub async fn roster(&self, org_id: i64, q: &RosterQuery) -> StoreResult<RosterPage> {
-        self.org(org_id).await?;
+        let org = self.org(org_id).await?;
         let t = self.p.tenant_id;
         let per_page = q.per_page.unwrap_or(50).clamp(1, 5000);
         let page = q.page.unwrap_or(1).max(1);
-        let mut where_sql = String::from(
-            " WHERE p.tenant_id = $1 AND p.org_id IN (SELECT descendant_id FROM org_closure WHERE tenant_id = $1 AND ancestor_id = $2)",
-        );
+        let mut where_sql = format!(" WHERE p.tenant_id = $1 AND {}", subtree_filter(&org));
         let mut binds: Vec<String> = Vec::new();
         if let Some(text) = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             if let Ok(id) = id_number::parse(text) {
@@ -533,6 +541,7 @@ impl Scoped<'_> {
     /// subtree, so the file imports back. The export is audited once.
     pub async fn roster_for_export(&self, org_id: i64) -> StoreResult<Vec<dangjian_excel::ExportRow>> {
         let subtree = self.subtree(org_id).await?;
+        let filter = subtree.iter().find(|o| o.id == org_id).map(subtree_filter).ok_or(StoreError::NotFound)?;
         let full = self.require(Action::RevealSensitive, org_id).await.is_ok();
         let names: std::collections::HashMap<i64, &str> = subtree.iter().map(|o| (o.id, o.name.as_str())).collect();
         let parents: std::collections::HashMap<i64, i64> =
@@ -551,10 +560,7 @@ impl Scoped<'_> {
             }
         };
         let t = self.p.tenant_id;
-        let sql = format!(
-            "{PERSON_SELECT_ENC} WHERE p.tenant_id = $1 AND p.org_id IN (SELECT descendant_id FROM org_closure WHERE tenant_id = $1 AND ancestor_id = $2) \
-             ORDER BY o.name, p.name, p.id"
-        );
+        let sql = format!("{PERSON_SELECT_ENC} WHERE p.tenant_id = $1 AND {filter} ORDER BY o.name, p.name, p.id");
         let rows = sqlx::query(&sql).bind(t).bind(org_id).fetch_all(&self.db.pool).await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
