@@ -211,7 +211,15 @@ fn read_file(path: &Path) -> anyhow::Result<Vec<u8>> {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() {
+    // Errors are for people at a terminal: the message, not a backtrace.
+    if let Err(e) = run().await {
+        eprintln!("错误 / error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()

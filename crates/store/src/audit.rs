@@ -75,18 +75,10 @@ pub async fn append_many(tx: &mut WriteTx, actor: &Principal, changes: Vec<Chang
         prev = hash;
     }
     for chunk in rows.chunks(500) {
-        let mut sql = String::from(
-            "INSERT INTO audit_log (tenant_id, seq, at, actor_id, actor, action, entity_type, entity_id, org_id, before_json, after_json, prev_hash, hash) VALUES ",
+        let sql = format!(
+            "INSERT INTO audit_log (tenant_id, seq, at, actor_id, actor, action, entity_type, entity_id, org_id, before_json, after_json, prev_hash, hash) VALUES {}",
+            tx.values_placeholders(chunk.len(), 13)
         );
-        for i in 0..chunk.len() {
-            let b = i * 13;
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push('(');
-            sql.push_str(&(1..=13).map(|k| format!("${}", b + k)).collect::<Vec<_>>().join(","));
-            sql.push(')');
-        }
         let mut q = sqlx::query(&sql);
         for (seq, action, et, eid, org, before, after, prevh, hash) in chunk {
             q = q

@@ -45,10 +45,40 @@ pub struct Db {
 /// A write transaction. On SQLite it also holds the write gate until it ends.
 pub struct WriteTx {
     pub(crate) tx: Transaction<'static, Any>,
+    pub(crate) backend: Backend,
     _gate: Option<OwnedMutexGuard<()>>,
 }
 
 impl WriteTx {
+    /// `(…), (…)` placeholders for a multi-row INSERT of `rows` rows of
+    /// `arity` values. SQLite gets anonymous `?`: it resolves each named `$N`
+    /// by a linear search over the names seen so far, which makes preparing a
+    /// statement with thousands of `$N` quadratic (it was 44 s of a 60 s
+    /// 100,000-row import). PostgreSQL needs `$N`.
+    pub fn values_placeholders(&self, rows: usize, arity: usize) -> String {
+        let mut out = String::with_capacity(rows * arity * 6);
+        for r in 0..rows {
+            if r > 0 {
+                out.push(',');
+            }
+            out.push('(');
+            for c in 0..arity {
+                if c > 0 {
+                    out.push(',');
+                }
+                match self.backend {
+                    Backend::Sqlite => out.push('?'),
+                    Backend::Postgres => {
+                        out.push('$');
+                        out.push_str(&(r * arity + c + 1).to_string());
+                    }
+                }
+            }
+            out.push(')');
+        }
+        out
+    }
+
     /// The transaction's connection, for running statements.
     pub fn conn(&mut self) -> &mut sqlx::AnyConnection {
         &mut self.tx
@@ -141,7 +171,7 @@ impl Db {
             None => None,
         };
         let tx = self.pool.begin().await?;
-        Ok(WriteTx { tx, _gate: gate })
+        Ok(WriteTx { tx, backend: self.backend, _gate: gate })
     }
 
     /// The handle the web layer uses: everything through it is limited to

@@ -35,49 +35,79 @@ const COL_BRANCH: &str = "所在党支部";
 const COL_CELL: &str = "所在党小组";
 const COL_ID: &str = "身份证号码";
 
-/// Finds branches by name, or by `上级/支部` when a name repeats.
-struct Resolver {
-    by_name: HashMap<String, Vec<i64>>,
-    by_path: HashMap<String, Vec<i64>>,
-    cells: HashMap<(i64, String), i64>,
+/// Names the active branches of a subtree by their path: `支部`, or
+/// `上级/支部`, `上上级/上级/支部` … when a shorter form is ambiguous. The
+/// import resolves what people wrote; the export writes each branch's
+/// shortest unambiguous form, so an exported file imports back.
+pub(crate) struct BranchPaths {
+    by_suffix: HashMap<String, Vec<i64>>,
+    labels: HashMap<i64, String>,
 }
 
-impl Resolver {
-    fn new(orgs: &[crate::orgs::Org]) -> Resolver {
-        let names: HashMap<i64, &str> = orgs.iter().map(|o| (o.id, o.name.as_str())).collect();
-        let mut by_name: HashMap<String, Vec<i64>> = HashMap::new();
-        let mut by_path: HashMap<String, Vec<i64>> = HashMap::new();
-        let mut cells = HashMap::new();
-        for o in orgs.iter().filter(|o| o.dissolved_on.is_none()) {
-            match o.kind() {
-                OrgKind::Branch => {
-                    by_name.entry(o.name.clone()).or_default().push(o.id);
-                    if let Some(parent) = o.parent_id.and_then(|p| names.get(&p)) {
-                        by_path.entry(format!("{parent}/{}", o.name)).or_default().push(o.id);
-                    }
-                }
-                OrgKind::Cell => {
-                    if let Some(p) = o.parent_id {
-                        cells.insert((p, o.name.clone()), o.id);
-                    }
-                }
-                _ => {}
+impl BranchPaths {
+    /// `orgs` is the subtree of `root` (as `Scoped::subtree` returns it).
+    pub(crate) fn new(orgs: &[crate::orgs::Org], root: i64) -> BranchPaths {
+        let nodes: HashMap<i64, (&str, Option<i64>)> =
+            orgs.iter().map(|o| (o.id, (o.name.as_str(), o.parent_id))).collect();
+        let mut chains: Vec<(i64, Vec<&str>)> = Vec::new();
+        for o in orgs.iter().filter(|o| o.dissolved_on.is_none() && o.kind() == OrgKind::Branch) {
+            // Names from the branch up to `root`, nearest first.
+            let mut chain = vec![o.name.as_str()];
+            let mut cur = if o.id == root { None } else { o.parent_id };
+            while let Some(id) = cur {
+                let Some((name, parent)) = nodes.get(&id) else { break };
+                chain.push(name);
+                cur = if id == root { None } else { *parent };
+            }
+            chains.push((o.id, chain));
+        }
+        let mut by_suffix: HashMap<String, Vec<i64>> = HashMap::new();
+        for (id, chain) in &chains {
+            for k in 1..=chain.len() {
+                by_suffix.entry(suffix(chain, k)).or_default().push(*id);
             }
         }
-        Resolver { by_name, by_path, cells }
+        let labels = chains
+            .iter()
+            .map(|(id, chain)| {
+                let label = (1..=chain.len())
+                    .map(|k| suffix(chain, k))
+                    .find(|s| by_suffix.get(s).is_some_and(|ids| ids.len() == 1))
+                    .unwrap_or_else(|| suffix(chain, chain.len()));
+                (*id, label)
+            })
+            .collect();
+        BranchPaths { by_suffix, labels }
     }
 
     /// Exactly one match, or the reason there is none: an ambiguous name is
     /// reported, never guessed.
-    fn branch(&self, text: &str) -> Result<i64, Code> {
-        let t = text.trim().replace('／', "/");
-        let ids = if t.contains('/') { self.by_path.get(&t) } else { self.by_name.get(&t) };
-        match ids.map(Vec::as_slice) {
+    pub(crate) fn resolve(&self, text: &str) -> Result<i64, Code> {
+        let t: String = text.trim().replace('／', "/").split('/').map(str::trim).collect::<Vec<_>>().join("/");
+        match self.by_suffix.get(&t).map(Vec::as_slice) {
             Some([one]) => Ok(*one),
             Some([_, _, ..]) => Err(Code::AmbiguousOrg),
             _ => Err(Code::UnknownOrg),
         }
     }
+
+    /// The shortest form that names only this branch.
+    pub(crate) fn label(&self, id: i64) -> Option<&str> {
+        self.labels.get(&id).map(String::as_str)
+    }
+}
+
+/// The last `k` names of a nearest-first chain, written top-down with `/`.
+fn suffix(chain: &[&str], k: usize) -> String {
+    chain[..k].iter().rev().copied().collect::<Vec<_>>().join("/")
+}
+
+/// Cells by (branch, name).
+fn cells_of(orgs: &[crate::orgs::Org]) -> HashMap<(i64, String), i64> {
+    orgs.iter()
+        .filter(|o| o.dissolved_on.is_none() && o.kind() == OrgKind::Cell)
+        .filter_map(|o| Some(((o.parent_id?, o.name.clone()), o.id)))
+        .collect()
 }
 
 fn err(row: usize, column: &str, code: Code, value: &str) -> RowError {
@@ -88,14 +118,16 @@ impl Scoped<'_> {
     /// Imports parsed rows into `org_id`'s subtree. See the module docs.
     pub async fn import_roster(&self, org_id: i64, rows: Vec<RosterRow>) -> StoreResult<ImportSummary> {
         self.require(Action::WritePeople, org_id).await?;
+        let started = std::time::Instant::now();
         let t = self.p.tenant_id;
         let subtree = self.subtree(org_id).await?;
-        let resolver = Resolver::new(&subtree);
+        let paths = BranchPaths::new(&subtree, org_id);
+        let cells = cells_of(&subtree);
         let in_subtree: std::collections::HashSet<i64> = subtree.iter().map(|o| o.id).collect();
         let mut errors = Vec::new();
         let mut placed = Vec::with_capacity(rows.len());
         for r in &rows {
-            let branch = match resolver.branch(&r.branch) {
+            let branch = match paths.resolve(&r.branch) {
                 Ok(b) => b,
                 Err(code) => {
                     errors.push(err(r.row, COL_BRANCH, code, &r.branch));
@@ -104,7 +136,7 @@ impl Scoped<'_> {
             };
             let cell = match r.cell.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
                 None => None,
-                Some(c) => match resolver.cells.get(&(branch, c.to_string())) {
+                Some(c) => match cells.get(&(branch, c.to_string())) {
                     Some(id) => Some(*id),
                     None => {
                         errors.push(err(r.row, COL_CELL, Code::UnknownOrg, c));
@@ -137,6 +169,7 @@ impl Scoped<'_> {
                 }
             }
         }
+        tracing::debug!(elapsed = ?started.elapsed(), rows = rows.len(), "import: rows resolved and checked");
         if !errors.is_empty() {
             errors.sort_by_key(|e| e.row);
             return Err(StoreError::ImportRows(errors));
@@ -184,16 +217,10 @@ impl Scoped<'_> {
             .collect();
         const CHUNK: usize = 400;
         for chunk in new_rows.chunks(CHUNK) {
-            let mut sql = format!("INSERT INTO people ({INSERT_COLS}) VALUES ");
-            for i in 0..chunk.len() {
-                if i > 0 {
-                    sql.push(',');
-                }
-                let base = i * INSERT_ARITY;
-                sql.push('(');
-                sql.push_str(&(1..=INSERT_ARITY).map(|k| format!("${}", base + k)).collect::<Vec<_>>().join(","));
-                sql.push(')');
-            }
+            let sql = format!(
+                "INSERT INTO people ({INSERT_COLS}) VALUES {}",
+                tx.values_placeholders(chunk.len(), INSERT_ARITY)
+            );
             let mut q = sqlx::query(&sql);
             for (id, v) in chunk {
                 q = bind_person(q, &self.db.crypto, t, *id, v, &now);
@@ -211,6 +238,7 @@ impl Scoped<'_> {
                 });
             }
         }
+        tracing::debug!(elapsed = ?started.elapsed(), created, "import: new people inserted");
         for (v, id) in valid.iter().filter_map(|(v, e)| e.map(|id| (v, id))) {
             let c = &self.db.crypto;
             sqlx::query(
@@ -250,8 +278,65 @@ impl Scoped<'_> {
                 after: Some(audit_json(v)),
             });
         }
+        tracing::debug!(elapsed = ?started.elapsed(), updated, "import: existing people updated");
         append_many(&mut tx, self.p, changes).await?;
+        tracing::debug!(elapsed = ?started.elapsed(), "import: audit entries appended");
         tx.commit().await?;
+        tracing::debug!(elapsed = ?started.elapsed(), "import: committed");
         Ok(ImportSummary { rows: created + updated, created, updated })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::orgs::Org;
+
+    fn org(id: i64, parent: Option<i64>, kind: OrgKind, name: &str) -> Org {
+        Org {
+            id,
+            parent_id: parent,
+            kind: kind.as_str().into(),
+            name: name.into(),
+            overseas: false,
+            established_on: "2000-01-01".into(),
+            dissolved_on: None,
+            depth: 0,
+        }
+    }
+
+    #[test]
+    fn shortest_unique_paths_resolve_and_label() {
+        use OrgKind::*;
+        // Two enterprises each with a plant of the same name, each with a branch of the same name.
+        let orgs = vec![
+            org(1, None, Committee, "股份"),
+            org(2, Some(1), Committee, "包头"),
+            org(3, Some(1), Committee, "云铝"),
+            org(4, Some(2), Committee, "电解一厂"),
+            org(5, Some(3), Committee, "电解一厂"),
+            org(6, Some(4), Branch, "综合党支部"),
+            org(7, Some(5), Branch, "综合党支部"),
+            org(8, Some(4), Branch, "运行党支部"),
+            org(9, Some(2), Branch, "机关党支部"),
+        ];
+        let p = BranchPaths::new(&orgs, 1);
+        assert_eq!(p.resolve("运行党支部"), Ok(8));
+        assert_eq!(p.resolve("综合党支部"), Err(Code::AmbiguousOrg));
+        assert_eq!(p.resolve("电解一厂/综合党支部"), Err(Code::AmbiguousOrg));
+        assert_eq!(p.resolve("包头/电解一厂/综合党支部"), Ok(6));
+        assert_eq!(p.resolve(" 云铝 ／ 电解一厂/综合党支部 "), Ok(7));
+        assert_eq!(p.resolve("股份/云铝/电解一厂/综合党支部"), Ok(7));
+        assert_eq!(p.resolve("包头/综合党支部"), Err(Code::UnknownOrg), "a path is consecutive names");
+        assert_eq!(p.resolve("不存在"), Err(Code::UnknownOrg));
+        assert_eq!(p.label(6), Some("包头/电解一厂/综合党支部"));
+        assert_eq!(p.label(8), Some("运行党支部"));
+        // Every label resolves back to its branch.
+        for id in [6, 7, 8, 9] {
+            assert_eq!(p.resolve(p.label(id).unwrap()), Ok(id));
+        }
+        // Paths stop at the import's target: from 包头 down, 综合党支部 is unique.
+        let sub: Vec<Org> = orgs.iter().filter(|o| [2, 4, 6, 8, 9].contains(&o.id)).cloned().collect();
+        assert_eq!(BranchPaths::new(&sub, 2).resolve("综合党支部"), Ok(6));
     }
 }

@@ -537,28 +537,13 @@ impl Scoped<'_> {
 
     /// The roster of `org_id`'s subtree as export rows: full ID and phone
     /// numbers for those allowed to see them (masked otherwise), and each
-    /// branch written as `上级/支部` where its name alone is ambiguous in the
-    /// subtree, so the file imports back. The export is audited once.
+    /// branch written in its shortest unambiguous form (`支部`, `上级/支部` …,
+    /// see `import::BranchPaths`), so the file imports back. The export is audited once.
     pub async fn roster_for_export(&self, org_id: i64) -> StoreResult<Vec<dangjian_excel::ExportRow>> {
         let subtree = self.subtree(org_id).await?;
         let filter = subtree.iter().find(|o| o.id == org_id).map(subtree_filter).ok_or(StoreError::NotFound)?;
         let full = self.require(Action::RevealSensitive, org_id).await.is_ok();
-        let names: std::collections::HashMap<i64, &str> = subtree.iter().map(|o| (o.id, o.name.as_str())).collect();
-        let parents: std::collections::HashMap<i64, i64> =
-            subtree.iter().filter_map(|o| Some((o.id, o.parent_id?))).collect();
-        let mut name_count: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-        for o in
-            subtree.iter().filter(|o| o.kind() == dangjian_domain::org::OrgKind::Branch && o.dissolved_on.is_none())
-        {
-            *name_count.entry(o.name.as_str()).or_default() += 1;
-        }
-        let label = |id: i64, name: &str| -> String {
-            let parent = parents.get(&id).and_then(|p| names.get(p));
-            match parent {
-                Some(parent) if name_count.get(name).copied().unwrap_or(0) > 1 => format!("{parent}/{name}"),
-                _ => name.to_string(),
-            }
-        };
+        let paths = crate::import::BranchPaths::new(&subtree, org_id);
         let t = self.p.tenant_id;
         let sql = format!("{PERSON_SELECT_ENC} WHERE p.tenant_id = $1 AND {filter} ORDER BY o.name, p.name, p.id");
         let rows = sqlx::query(&sql).bind(t).bind(org_id).fetch_all(&self.db.pool).await?;
@@ -572,7 +557,9 @@ impl Scoped<'_> {
             } else {
                 (p.id_number.clone(), p.phone.clone())
             };
-            p.org_name = label(p.org_id, &p.org_name);
+            if let Some(label) = paths.label(p.org_id) {
+                p.org_name = label.to_string();
+            }
             out.push(p.export_row(idn, phone));
         }
         let mut tx = self.db.begin_write().await?;

@@ -157,17 +157,10 @@ impl System<'_> {
             })
             .collect::<StoreResult<_>>()?;
         for (chunk_no, chunk) in valid.chunks(400).enumerate() {
-            let mut sql = format!("INSERT INTO people ({INSERT_COLS}) VALUES ");
-            for i in 0..chunk.len() {
-                if i > 0 {
-                    sql.push(',');
-                }
-                sql.push('(');
-                sql.push_str(
-                    &(1..=INSERT_ARITY).map(|k| format!("${}", i * INSERT_ARITY + k)).collect::<Vec<_>>().join(","),
-                );
-                sql.push(')');
-            }
+            let sql = format!(
+                "INSERT INTO people ({INSERT_COLS}) VALUES {}",
+                tx.values_placeholders(chunk.len(), INSERT_ARITY)
+            );
             let mut q = sqlx::query(&sql);
             for (i, v) in chunk.iter().enumerate() {
                 q = bind_person(q, &self.db.crypto, t, first_person + (chunk_no * 400 + i) as i64, v, &now);
