@@ -39,25 +39,50 @@ pub struct Break {
     pub reason: &'static str,
 }
 
-/// Checks stored entries in sequence order: consecutive numbers, each
+/// Checks stored entries in sequence order, one at a time, so a chain of
+/// any length verifies in constant memory: consecutive numbers, each
 /// `prev_hash` equal to the previous hash, each hash recomputed.
-pub fn verify<'a>(entries: impl IntoIterator<Item = (EntryContent<'a>, &'a str, &'a str)>) -> Result<i64, Break> {
-    let mut prev = GENESIS.to_string();
-    let mut count = 0;
-    for (expected_seq, (content, prev_hash, hash)) in (1..).zip(entries) {
-        if content.seq != expected_seq {
+#[derive(Debug, Clone)]
+pub struct Verifier {
+    prev: String,
+    next_seq: i64,
+}
+
+impl Default for Verifier {
+    fn default() -> Self {
+        Verifier { prev: GENESIS.to_string(), next_seq: 1 }
+    }
+}
+
+impl Verifier {
+    pub fn push(&mut self, content: &EntryContent<'_>, prev_hash: &str, hash: &str) -> Result<(), Break> {
+        if content.seq != self.next_seq {
             return Err(Break { seq: content.seq, reason: "gap" });
         }
-        if prev_hash != prev {
+        if prev_hash != self.prev {
             return Err(Break { seq: content.seq, reason: "prev_hash" });
         }
-        if chain_hash(prev_hash, &content) != hash {
+        if chain_hash(prev_hash, content) != hash {
             return Err(Break { seq: content.seq, reason: "hash" });
         }
-        prev = hash.to_string();
-        count += 1;
+        self.prev = hash.to_string();
+        self.next_seq += 1;
+        Ok(())
     }
-    Ok(count)
+
+    /// Entries verified so far.
+    pub fn count(&self) -> i64 {
+        self.next_seq - 1
+    }
+}
+
+/// Verifies a whole chain held in memory; returns the number of entries.
+pub fn verify<'a>(entries: impl IntoIterator<Item = (EntryContent<'a>, &'a str, &'a str)>) -> Result<i64, Break> {
+    let mut v = Verifier::default();
+    for (content, prev_hash, hash) in entries {
+        v.push(&content, prev_hash, hash)?;
+    }
+    Ok(v.count())
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 //! with an UPDATE, which serializes them on both backends; each entry's hash
 //! covers the previous one (see `dangjian_domain::audit`).
 
-use dangjian_domain::audit::{chain_hash, verify as verify_chain, Break, EntryContent};
+use dangjian_domain::audit::{chain_hash, Break, EntryContent, Verifier};
 use serde::Serialize;
 use sqlx::Row;
 
@@ -214,54 +214,85 @@ impl Scoped<'_> {
 }
 
 pub(crate) async fn verify_tenant(db: &crate::Db, tenant_id: i64) -> StoreResult<ChainStatus> {
-    let rows = sqlx::query(
-        "SELECT seq, at, actor, action, entity_type, entity_id, before_json, after_json, prev_hash, hash \
-         FROM audit_log WHERE tenant_id = $1 ORDER BY seq",
-    )
-    .bind(tenant_id)
-    .fetch_all(&db.pool)
-    .await?;
-    let mut owned = Vec::with_capacity(rows.len());
-    for r in &rows {
-        let v: (i64, String, String, String, String, String, String, String, String, String) = (
-            r.try_get(0)?,
-            r.try_get(1)?,
-            r.try_get(2)?,
-            r.try_get(3)?,
-            r.try_get(4)?,
-            r.try_get(5)?,
-            r.try_get(6)?,
-            r.try_get(7)?,
-            r.try_get(8)?,
-            r.try_get(9)?,
-        );
-        owned.push(v);
-    }
-    let result = verify_chain(owned.iter().map(|o| {
-        (
-            EntryContent {
-                seq: o.0,
-                at: &o.1,
-                actor: &o.2,
-                action: &o.3,
-                entity_type: &o.4,
-                entity_id: &o.5,
-                before: &o.6,
-                after: &o.7,
-            },
-            o.8.as_str(),
-            o.9.as_str(),
+    const PAGE: i64 = 10_000;
+    let mut verifier = Verifier::default();
+    loop {
+        let rows = sqlx::query(
+            "SELECT seq, at, actor, action, entity_type, entity_id, before_json, after_json, prev_hash, hash \
+             FROM audit_log WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
         )
-    }));
-    Ok(match result {
-        Ok(n) => ChainStatus { entries: n, intact: true, broken_at: None, reason: None },
-        Err(Break { seq, reason }) => ChainStatus {
-            entries: owned.len() as i64,
+        .bind(tenant_id)
+        .bind(verifier.count())
+        .bind(PAGE)
+        .fetch_all(&db.pool)
+        .await?;
+        for r in &rows {
+            let (seq, at, actor, action, et, eid, before, after, prev, hash): (
+                i64,
+                String,
+                String,
+                String,
+                String,
+                String,
+                String,
+                String,
+                String,
+                String,
+            ) = (
+                r.try_get(0)?,
+                r.try_get(1)?,
+                r.try_get(2)?,
+                r.try_get(3)?,
+                r.try_get(4)?,
+                r.try_get(5)?,
+                r.try_get(6)?,
+                r.try_get(7)?,
+                r.try_get(8)?,
+                r.try_get(9)?,
+            );
+            let content = EntryContent {
+                seq,
+                at: &at,
+                actor: &actor,
+                action: &action,
+                entity_type: &et,
+                entity_id: &eid,
+                before: &before,
+                after: &after,
+            };
+            if let Err(Break { seq, reason }) = verifier.push(&content, &prev, &hash) {
+                let total: i64 = sqlx::query("SELECT COUNT(*) FROM audit_log WHERE tenant_id = $1")
+                    .bind(tenant_id)
+                    .fetch_one(&db.pool)
+                    .await?
+                    .try_get(0)?;
+                return Ok(ChainStatus {
+                    entries: total,
+                    intact: false,
+                    broken_at: Some(seq),
+                    reason: Some(reason.to_string()),
+                });
+            }
+        }
+        if (rows.len() as i64) < PAGE {
+            break;
+        }
+    }
+    // Entries removed from the end leave the head pointing past them.
+    let head: i64 = sqlx::query("SELECT seq FROM audit_head WHERE tenant_id = $1")
+        .bind(tenant_id)
+        .fetch_one(&db.pool)
+        .await?
+        .try_get(0)?;
+    if head != verifier.count() {
+        return Ok(ChainStatus {
+            entries: verifier.count(),
             intact: false,
-            broken_at: Some(seq),
-            reason: Some(reason.to_string()),
-        },
-    })
+            broken_at: Some(verifier.count() + 1),
+            reason: Some("missing".into()),
+        });
+    }
+    Ok(ChainStatus { entries: verifier.count(), intact: true, broken_at: None, reason: None })
 }
 
 impl crate::db::System<'_> {

@@ -162,6 +162,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("audit.change", "变更内容", "Change"),
     ("audit.intact", "日志链完整，共 {n} 条，未发现篡改。", "The chain is intact: {n} entries, no tampering found."),
     ("audit.broken", "日志链在第 {n} 条处断裂，可能被篡改！", "The chain breaks at entry {n}: possible tampering!"),
+    ("audit.verify", "校验日志链是否被篡改", "Check the chain for tampering"),
     ("audit.older", "更早的记录", "Older entries"),
     ("error.title", "出错了", "Something went wrong"),
     ("me.title", "我的信息", "My record"),

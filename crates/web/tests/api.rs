@@ -445,3 +445,19 @@ async fn repeated_branch_names_need_a_path_and_export_writes_one() {
         assert_eq!(json_of(r).await["updated"], 2);
     });
 }
+
+#[tokio::test]
+async fn removing_the_newest_audit_entries_is_detected() {
+    on_both!(app, {
+        let (admin, _) = app.login("admin2").await;
+        let ok = json_of(admin.get(app.url("/api/v1/audit/verify")).send().await.unwrap()).await;
+        assert_eq!(ok["intact"], true);
+        let n = ok["entries"].as_i64().unwrap();
+        // Every earlier entry still verifies, but the head remembers the last one.
+        sqlx::query("DELETE FROM audit_log WHERE seq = $1").bind(n).execute(app.db().pool()).await.unwrap();
+        let broken = json_of(admin.get(app.url("/api/v1/audit/verify")).send().await.unwrap()).await;
+        assert_eq!(broken["intact"], false);
+        assert_eq!(broken["reason"], "missing");
+        assert_eq!(broken["broken_at"], n);
+    });
+}
