@@ -121,7 +121,7 @@ impl Db {
                             conn.execute("PRAGMA synchronous = NORMAL").await?;
                             conn.execute("PRAGMA busy_timeout = 10000").await?;
                             conn.execute("PRAGMA foreign_keys = ON").await?;
-                            conn.execute("PRAGMA cache_size = -65536").await?;
+                            conn.execute("PRAGMA cache_size = -16384").await?;
                             conn.execute("PRAGMA temp_store = MEMORY").await?;
                             Ok(())
                         })
