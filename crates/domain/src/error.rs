@@ -113,6 +113,12 @@ codes! {
     ParentKind => "parent_kind", "上级组织类型不允许设立该类型的组织", "this kind of organization cannot sit under that parent";
     OrgDissolved => "org_dissolved", "该组织已撤销", "this organization has been dissolved";
     MoveIntoSelf => "move_into_self", "不能把组织移到它自己或其下级组织之下", "an organization cannot move under itself or its descendants";
+    AlreadyClosed => "already_closed", "该事项已销号，不能再操作", "this item is already closed";
+    NotUnderReview => "not_under_review", "该事项尚未提交销号申请", "this item has not been submitted for close-out";
+    EvidenceRequired => "evidence_required", "此步骤需要上传佐证材料", "this step requires evidence";
+    ReasonRequired => "reason_required", "退回时必须填写原因", "a return needs a reason";
+    StepNotYours => "step_not_yours", "此步骤不由您审核", "this step is not yours to act on";
+    StepTaken => "step_taken", "此步骤刚刚已由他人处理，请刷新后查看最新状态", "someone else just acted on this step; reload to see where it stands";
     Internal => "internal", "系统内部错误，请稍后重试或联系管理员", "internal error; try again or contact the administrator";
 }
 

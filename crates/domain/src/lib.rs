@@ -13,17 +13,25 @@
 //! - [`audit`]: the hash chain that makes the audit trail tamper-evident.
 //! - [`settings`]: every rule's default, overridable per tenant.
 //! - [`error`]: stable error codes with their zh-CN and English messages.
+//! - [`framework`]: work systems (体系) as data, and the seeds' templates.
+//! - [`task`]: list kinds, task status and levels, progress roll-up, completion rate.
+//! - [`closeout`]: close-out procedures as data and their state machine.
+//! - [`escalation`]: how far an overdue task has escalated up the tree.
 //! - [`date`]: parsing the date forms people type (2026-01-15, 2026/1/15, 2026年1月15日).
 
 pub mod audit;
+pub mod closeout;
 pub mod date;
 pub mod error;
+pub mod escalation;
+pub mod framework;
 pub mod id_number;
 pub mod org;
 pub mod person;
 pub mod phone;
 pub mod role;
 pub mod settings;
+pub mod task;
 pub mod term;
 
 pub use error::{Code, FieldError, Locale};

@@ -25,6 +25,11 @@ pub struct Settings {
     pub idle_timeout_minutes: i64,
     /// Largest upload accepted for a roster import, in bytes.
     pub import_max_bytes: u64,
+    /// Days overdue after which a task escalates one more level up the tree
+    /// (branch → general branch → committee …).
+    pub escalation_days: Vec<i64>,
+    /// Days a supervision notice (督办单) gives for its response.
+    pub notice_response_days: i64,
 }
 
 impl Default for Settings {
@@ -38,6 +43,8 @@ impl Default for Settings {
             lockout_minutes: 15,
             idle_timeout_minutes: 30,
             import_max_bytes: 50 * 1024 * 1024,
+            escalation_days: vec![3, 10, 20],
+            notice_response_days: 5,
         }
     }
 }
