@@ -35,22 +35,27 @@ const COL_BRANCH: &str = "所在党支部";
 const COL_CELL: &str = "所在党小组";
 const COL_ID: &str = "身份证号码";
 
-/// Names the active branches of a subtree by their path: `支部`, or
+/// Names the active orgs (branches, for rosters) of a subtree by their path: `支部`, or
 /// `上级/支部`, `上上级/上级/支部` … when a shorter form is ambiguous. The
 /// import resolves what people wrote; the export writes each branch's
 /// shortest unambiguous form, so an exported file imports back.
-pub(crate) struct BranchPaths {
+pub(crate) struct OrgPaths {
     by_suffix: HashMap<String, Vec<i64>>,
     labels: HashMap<i64, String>,
 }
 
-impl BranchPaths {
-    /// `orgs` is the subtree of `root` (as `Scoped::subtree` returns it).
-    pub(crate) fn new(orgs: &[crate::orgs::Org], root: i64) -> BranchPaths {
+impl OrgPaths {
+    /// Active branches of the subtree of `root` (`orgs` as `Scoped::subtree` returns it).
+    pub(crate) fn branches(orgs: &[crate::orgs::Org], root: i64) -> OrgPaths {
+        OrgPaths::new(orgs, root, |o| o.kind() == OrgKind::Branch)
+    }
+
+    /// Every active org of the subtree that `keep` accepts.
+    pub(crate) fn new(orgs: &[crate::orgs::Org], root: i64, keep: impl Fn(&crate::orgs::Org) -> bool) -> OrgPaths {
         let nodes: HashMap<i64, (&str, Option<i64>)> =
             orgs.iter().map(|o| (o.id, (o.name.as_str(), o.parent_id))).collect();
         let mut chains: Vec<(i64, Vec<&str>)> = Vec::new();
-        for o in orgs.iter().filter(|o| o.dissolved_on.is_none() && o.kind() == OrgKind::Branch) {
+        for o in orgs.iter().filter(|o| o.dissolved_on.is_none() && keep(o)) {
             // Names from the branch up to `root`, nearest first.
             let mut chain = vec![o.name.as_str()];
             let mut cur = if o.id == root { None } else { o.parent_id };
@@ -77,7 +82,7 @@ impl BranchPaths {
                 (*id, label)
             })
             .collect();
-        BranchPaths { by_suffix, labels }
+        OrgPaths { by_suffix, labels }
     }
 
     /// Exactly one match, or the reason there is none: an ambiguous name is
@@ -121,7 +126,7 @@ impl Scoped<'_> {
         let started = std::time::Instant::now();
         let t = self.p.tenant_id;
         let subtree = self.subtree(org_id).await?;
-        let paths = BranchPaths::new(&subtree, org_id);
+        let paths = OrgPaths::branches(&subtree, org_id);
         let cells = cells_of(&subtree);
         let in_subtree: std::collections::HashSet<i64> = subtree.iter().map(|o| o.id).collect();
         let mut errors = Vec::new();
@@ -320,7 +325,7 @@ mod tests {
             org(8, Some(4), Branch, "运行党支部"),
             org(9, Some(2), Branch, "机关党支部"),
         ];
-        let p = BranchPaths::new(&orgs, 1);
+        let p = OrgPaths::branches(&orgs, 1);
         assert_eq!(p.resolve("运行党支部"), Ok(8));
         assert_eq!(p.resolve("综合党支部"), Err(Code::AmbiguousOrg));
         assert_eq!(p.resolve("电解一厂/综合党支部"), Err(Code::AmbiguousOrg));
@@ -337,6 +342,6 @@ mod tests {
         }
         // Paths stop at the import's target: from 包头 down, 综合党支部 is unique.
         let sub: Vec<Org> = orgs.iter().filter(|o| [2, 4, 6, 8, 9].contains(&o.id)).cloned().collect();
-        assert_eq!(BranchPaths::new(&sub, 2).resolve("综合党支部"), Ok(6));
+        assert_eq!(OrgPaths::branches(&sub, 2).resolve("综合党支部"), Ok(6));
     }
 }

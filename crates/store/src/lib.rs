@@ -20,6 +20,9 @@
 //!   numbers), [`users`] (accounts, grants, sessions), [`import`] (the
 //!   all-or-nothing roster import), [`audit`] (the hash-chained trail that
 //!   every write appends to in its own transaction).
+//! - [`frameworks`] (work systems as data: elements, mechanisms, indicators,
+//!   yearly versions) and [`tasks`] (lists, task trees, progress, close-out,
+//!   evidence, supervision notices and escalation, the to-do centre, figures).
 //! - [`crypto`] encrypts sensitive fields at rest (AES-256-GCM) and computes
 //!   the blind index that keeps ID numbers unique without storing them in clear.
 //! - [`seed`] loads the demo group.
@@ -28,11 +31,13 @@ pub mod audit;
 pub mod crypto;
 pub mod db;
 pub mod error;
+pub mod frameworks;
 pub mod import;
 pub mod orgs;
 pub mod people;
 pub mod scope;
 pub mod seed;
+pub mod tasks;
 pub mod testing;
 pub mod users;
 

@@ -538,12 +538,12 @@ impl Scoped<'_> {
     /// The roster of `org_id`'s subtree as export rows: full ID and phone
     /// numbers for those allowed to see them (masked otherwise), and each
     /// branch written in its shortest unambiguous form (`支部`, `上级/支部` …,
-    /// see `import::BranchPaths`), so the file imports back. The export is audited once.
+    /// see `import::OrgPaths`), so the file imports back. The export is audited once.
     pub async fn roster_for_export(&self, org_id: i64) -> StoreResult<Vec<dangjian_excel::ExportRow>> {
         let subtree = self.subtree(org_id).await?;
         let filter = subtree.iter().find(|o| o.id == org_id).map(subtree_filter).ok_or(StoreError::NotFound)?;
         let full = self.require(Action::RevealSensitive, org_id).await.is_ok();
-        let paths = crate::import::BranchPaths::new(&subtree, org_id);
+        let paths = crate::import::OrgPaths::branches(&subtree, org_id);
         let t = self.p.tenant_id;
         let sql = format!("{PERSON_SELECT_ENC} WHERE p.tenant_id = $1 AND {filter} ORDER BY o.name, p.name, p.id");
         let rows = sqlx::query(&sql).bind(t).bind(org_id).fetch_all(&self.db.pool).await?;
