@@ -429,22 +429,28 @@ impl Scoped<'_> {
                 IndicatorSource::Computed { metric } => ("computed", Some(metric.as_str())),
                 IndicatorSource::Reported => ("reported", None),
             };
-            sqlx::query(
-                "INSERT INTO indicators (tenant_id, id, framework_id, element_id, name, source, metric, unit, target, weight) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-            )
-            .bind(t)
-            .bind(iid)
-            .bind(id)
-            .bind(ind.element.as_ref().and_then(|n| by_name.get(n)).copied())
-            .bind(&ind.name)
-            .bind(source)
-            .bind(metric)
-            .bind(&ind.unit)
-            .bind(ind.target)
-            .bind(ind.weight)
-            .execute(tx.conn())
-            .await?;
+            // A NULL f64 through sqlx's Any driver is mistyped on PostgreSQL (see tasks::add_event).
+            let sql = if ind.target.is_some() {
+                "INSERT INTO indicators (tenant_id, id, framework_id, element_id, name, source, metric, unit, weight, target) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+            } else {
+                "INSERT INTO indicators (tenant_id, id, framework_id, element_id, name, source, metric, unit, weight) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+            };
+            let mut q = sqlx::query(sql)
+                .bind(t)
+                .bind(iid)
+                .bind(id)
+                .bind(ind.element.as_ref().and_then(|n| by_name.get(n)).copied())
+                .bind(&ind.name)
+                .bind(source)
+                .bind(metric)
+                .bind(&ind.unit)
+                .bind(ind.weight);
+            if let Some(target) = ind.target {
+                q = q.bind(target);
+            }
+            q.execute(tx.conn()).await?;
         }
         append(
             &mut tx,

@@ -903,7 +903,12 @@ impl Scoped<'_> {
             CloseAction::Approve { step, .. } => CloseAction::Approve { step: *step, evidence_count: evidence },
             a => a.clone(),
         };
+        let reviewing = !matches!(action, CloseAction::Submit);
         let next = closeout::apply(&procedure, state, &action).map_err(|c| match c {
+            // A reviewer whose step has moved on (approved, returned or closed by someone else).
+            Code::Conflict | Code::AlreadyClosed | Code::NotUnderReview if reviewing => {
+                StoreError::Conflict(Code::StepTaken)
+            }
             Code::Conflict => StoreError::Conflict(Code::StepTaken),
             Code::AlreadyClosed | Code::NotUnderReview => StoreError::Conflict(c),
             c => StoreError::field(if c == Code::ReasonRequired { "reason" } else { "evidence" }, c),
@@ -1334,10 +1339,10 @@ impl Scoped<'_> {
         let t = self.p.tenant_id;
         let rows = sqlx::query(
             "SELECT o.id, o.name, \
-               COALESCE(SUM(CASE WHEN tk.status IN ('open', 'in_progress', 'under_review') THEN 1 ELSE 0 END), 0), \
-               COALESCE(SUM(CASE WHEN tk.status IN ('open', 'in_progress', 'under_review') AND tk.due_on < $3 THEN 1 ELSE 0 END), 0), \
-               COALESCE(SUM(CASE WHEN tk.status IN ('open', 'in_progress') AND tk.round > 1 THEN 1 ELSE 0 END), 0), \
-               COALESCE(SUM((SELECT COUNT(*) FROM supervision_notices n WHERE n.tenant_id = tk.tenant_id AND n.task_id = tk.id AND n.responded_at IS NULL)), 0) \
+               CAST(COALESCE(SUM(CASE WHEN tk.status IN ('open', 'in_progress', 'under_review') THEN 1 ELSE 0 END), 0) AS BIGINT), \
+               CAST(COALESCE(SUM(CASE WHEN tk.status IN ('open', 'in_progress', 'under_review') AND tk.due_on < $3 THEN 1 ELSE 0 END), 0) AS BIGINT), \
+               CAST(COALESCE(SUM(CASE WHEN tk.status IN ('open', 'in_progress') AND tk.round > 1 THEN 1 ELSE 0 END), 0) AS BIGINT), \
+               CAST(COALESCE(SUM((SELECT COUNT(*) FROM supervision_notices n WHERE n.tenant_id = tk.tenant_id AND n.task_id = tk.id AND n.responded_at IS NULL)), 0) AS BIGINT) \
              FROM orgs o \
              JOIN org_closure c ON c.tenant_id = o.tenant_id AND c.ancestor_id = o.id \
              LEFT JOIN tasks tk ON tk.tenant_id = c.tenant_id AND tk.org_id = c.descendant_id \
@@ -1681,22 +1686,28 @@ async fn add_event(
     note: &str,
 ) -> StoreResult<()> {
     let id = next_ids(tx, p.tenant_id, "task_events", 1).await?;
-    sqlx::query(
-        "INSERT INTO task_events (tenant_id, id, task_id, at, actor_id, actor, kind, round, step, progress, note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-    )
-    .bind(p.tenant_id)
-    .bind(id)
-    .bind(task_id)
-    .bind(crate::now_text())
-    .bind(p.user_id)
-    .bind(&p.username)
-    .bind(kind)
-    .bind(round)
-    .bind(step)
-    .bind(progress)
-    .bind(note)
-    .execute(tx.conn())
-    .await?;
+    // sqlx 0.8's Any driver types a NULL f64 as float4, which a cached
+    // PostgreSQL statement then refuses for a real f64: leave the column out instead.
+    let sql = if progress.is_some() {
+        "INSERT INTO task_events (tenant_id, id, task_id, at, actor_id, actor, kind, round, step, note, progress) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+    } else {
+        "INSERT INTO task_events (tenant_id, id, task_id, at, actor_id, actor, kind, round, step, note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+    };
+    let mut q = sqlx::query(sql)
+        .bind(p.tenant_id)
+        .bind(id)
+        .bind(task_id)
+        .bind(crate::now_text())
+        .bind(p.user_id)
+        .bind(&p.username)
+        .bind(kind)
+        .bind(round)
+        .bind(step)
+        .bind(note);
+    if let Some(v) = progress {
+        q = q.bind(v);
+    }
+    q.execute(tx.conn()).await?;
     Ok(())
 }
 
