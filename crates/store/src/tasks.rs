@@ -44,6 +44,20 @@ pub struct TaskList {
     pub framework_id: Option<i64>,
 }
 
+/// A list to create.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct NewList {
+    pub org_id: i64,
+    #[schema(value_type = String)]
+    pub kind: ListKind,
+    pub name: String,
+    pub year: Option<i64>,
+    #[serde(default)]
+    pub source: String,
+    pub procedure_id: Option<i64>,
+    pub framework_id: Option<i64>,
+}
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct OrgRef {
     pub id: i64,
@@ -454,16 +468,9 @@ impl Scoped<'_> {
 
     // ---- lists -----------------------------------------------------------
 
-    pub async fn create_list(
-        &self,
-        org_id: i64,
-        kind: ListKind,
-        name: &str,
-        year: Option<i64>,
-        source: &str,
-        procedure_id: Option<i64>,
-        framework_id: Option<i64>,
-    ) -> StoreResult<TaskList> {
+    pub async fn create_list(&self, new: &NewList) -> StoreResult<TaskList> {
+        let NewList { org_id, kind, ref name, year, ref source, procedure_id, framework_id } = *new;
+        let (name, source) = (name.as_str(), source.as_str());
         self.require(Action::WriteOrgDetails, org_id).await?;
         let org = self.org(org_id).await?;
         let name = dangjian_domain::org::validate_name(name).map_err(|c| StoreError::field("name", c))?;
@@ -1412,8 +1419,8 @@ impl Scoped<'_> {
                     p
                 }
             };
-            if !procedures.contains_key(&proc_id) {
-                procedures.insert(proc_id, self.procedure(proc_id).await?.1);
+            if let std::collections::hash_map::Entry::Vacant(slot) = procedures.entry(proc_id) {
+                slot.insert(self.procedure(proc_id).await?.1);
             }
             let procedure = &procedures[&proc_id];
             let Some(def) = task.step.and_then(|s| procedure.steps.get(s as usize)) else { continue };
@@ -1742,7 +1749,7 @@ impl crate::db::System<'_> {
             let lineage = lineage(&self.db.pool, t, org_id).await?;
             let mut tx = self.db.begin_write().await?;
             let mut made = Vec::new();
-            for level in 1..=levels.min(lineage.len().saturating_sub(1)) {
+            for (level, &org) in lineage.iter().enumerate().skip(1).take(levels) {
                 let issued =
                     dangjian_domain::escalation::level_date(due, level, &settings.escalation_days).unwrap_or(today);
                 let response_due = today.max(issued) + chrono::Duration::days(settings.notice_response_days);
@@ -1754,7 +1761,7 @@ impl crate::db::System<'_> {
                 .bind(t)
                 .bind(id)
                 .bind(task_id)
-                .bind(lineage[level])
+                .bind(org)
                 .bind(level as i64)
                 .bind(date_text(today))
                 .bind(date_text(response_due))
@@ -1762,7 +1769,7 @@ impl crate::db::System<'_> {
                 .execute(tx.conn())
                 .await?;
                 if res.rows_affected() > 0 {
-                    made.push(json!({"notice": id, "level": level, "org_id": lineage[level]}));
+                    made.push(json!({"notice": id, "level": level, "org_id": org}));
                     add_event(
                         &mut tx,
                         &actor,

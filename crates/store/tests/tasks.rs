@@ -10,7 +10,7 @@ use dangjian_domain::role::Role;
 use dangjian_domain::task::ListKind;
 use dangjian_domain::Code;
 use dangjian_store::orgs::NewOrg;
-use dangjian_store::tasks::TaskInput;
+use dangjian_store::tasks::{NewList, TaskInput};
 use dangjian_store::testing::{TestDb, BACKENDS};
 use dangjian_store::{Grant, Principal, StoreError};
 
@@ -122,15 +122,15 @@ async fn seven_steps_with_a_return_then_closed_and_counted() {
         let g = t.db.scoped(&group_staff);
         let proc_id = g.create_procedure(tr.group, &Procedure::seven_step_sample()).await.unwrap();
         let list = g
-            .create_list(
-                tr.group,
-                ListKind::Rectification,
-                "巡视反馈问题整改台账",
-                Some(2025),
-                "巡视反馈",
-                Some(proc_id),
-                None,
-            )
+            .create_list(&NewList {
+                org_id: tr.group,
+                kind: ListKind::Rectification,
+                name: "巡视反馈问题整改台账".into(),
+                year: Some(2025),
+                source: "巡视反馈".into(),
+                procedure_id: Some(proc_id),
+                framework_id: None,
+            })
             .await
             .unwrap();
         let task = g
@@ -229,7 +229,15 @@ async fn two_reviewers_on_one_step_exactly_one_wins() {
         let sec = who("sec", 3, Role::BranchSecretary, tr.br);
         let list =
             t.db.scoped(&a)
-                .create_list(tr.gb, ListKind::Task, "年度任务清单", Some(2025), "", None, None)
+                .create_list(&NewList {
+                    org_id: tr.gb,
+                    kind: ListKind::Task,
+                    name: "年度任务清单".into(),
+                    year: Some(2025),
+                    source: String::new(),
+                    procedure_id: None,
+                    framework_id: None,
+                })
                 .await
                 .unwrap();
         let today = d("2025-03-01");
@@ -272,7 +280,18 @@ async fn overdue_tasks_escalate_once_per_level() {
         let tr = tree(&t.db).await;
         let top = who("top", 1, Role::CommitteeStaff, tr.group);
         let s = t.db.scoped(&top);
-        let list = s.create_list(tr.group, ListKind::Task, "督办清单", Some(2025), "", None, None).await.unwrap();
+        let list = s
+            .create_list(&NewList {
+                org_id: tr.group,
+                kind: ListKind::Task,
+                name: "督办清单".into(),
+                year: Some(2025),
+                source: "".into(),
+                procedure_id: None,
+                framework_id: None,
+            })
+            .await
+            .unwrap();
         let task = s
             .create_task(
                 list.id,
