@@ -189,6 +189,22 @@ async fn serve(listen: SocketAddr, db: DbArgs, demo: bool, secure_cookies: bool)
     }
     let mut state = dangjian_web::AppState::new(database.clone());
     state.secure_cookies = secure_cookies;
+    state.data_dir = db.data.clone();
+    // Escalation (督办): at start and every hour. Each run is idempotent, so a
+    // restart or a second server changes nothing that was already done.
+    let job_db = database.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            every.tick().await;
+            let today = chrono::Utc::now().date_naive();
+            match job_db.system(DEFAULT_TENANT).run_escalation(today).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!("escalation: {n} supervision notices issued"),
+                Err(e) => tracing::error!("escalation job failed: {e}"),
+            }
+        }
+    });
     let app = dangjian_web::router(state);
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     println!(

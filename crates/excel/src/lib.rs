@@ -24,6 +24,7 @@
 //! masked form ([`dangjian_domain::id_number::mask`]).
 
 mod columns;
+pub mod ledger;
 mod read;
 mod write;
 
@@ -33,6 +34,10 @@ use dangjian_domain::{Code, Locale};
 use serde::Serialize;
 
 pub use columns::{Column, COLUMNS};
+pub use ledger::{
+    export_ledger, ledger_template, parse_ledger, LedgerColumn, LedgerExportRow, LedgerRow, LEDGER_COLUMNS,
+    LEDGER_SHEET_NAME,
+};
 pub use read::parse;
 pub use write::{export, template};
 

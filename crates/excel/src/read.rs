@@ -21,10 +21,10 @@ use crate::{ParseError, RosterRow, RowError, MAX_ROWS, SHEET_NAME};
 
 /// How many non-empty rows may come before the header row (a title line,
 /// say) before the sheet is judged to have no header at all.
-const HEADER_SEARCH_ROWS: usize = 10;
+pub(crate) const HEADER_SEARCH_ROWS: usize = 10;
 
 /// Error values are cut to this many characters.
-const MAX_VALUE_CHARS: usize = 60;
+pub(crate) const MAX_VALUE_CHARS: usize = 60;
 
 /// Reads and checks a roster workbook (.xlsx).
 ///
@@ -124,14 +124,14 @@ fn missing(present: &[bool; N]) -> ParseError {
 }
 
 /// One cell's content, trimmed; blank text is [`Val::Empty`].
-enum Val<'a> {
+pub(crate) enum Val<'a> {
     Empty,
     Text(Cow<'a, str>),
     Date(NaiveDate),
 }
 
 impl<'a> Val<'a> {
-    fn from_cell(data: &DataRef<'a>) -> Val<'a> {
+    pub(crate) fn from_cell(data: &DataRef<'a>) -> Val<'a> {
         match data {
             DataRef::Empty => Val::Empty,
             DataRef::SharedString(s) => Val::trimmed(Cow::Borrowed(s)),
@@ -171,12 +171,12 @@ impl<'a> Val<'a> {
         }
     }
 
-    fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         matches!(self, Val::Empty)
     }
 
     /// The cell as text; dates as `2026-01-15`.
-    fn text(&self) -> Cow<'_, str> {
+    pub(crate) fn text(&self) -> Cow<'_, str> {
         match self {
             Val::Empty => Cow::Borrowed(""),
             Val::Text(t) => Cow::Borrowed(t),
@@ -184,7 +184,7 @@ impl<'a> Val<'a> {
         }
     }
 
-    fn date(&self) -> Result<Option<NaiveDate>, Code> {
+    pub(crate) fn date(&self) -> Result<Option<NaiveDate>, Code> {
         match self {
             Val::Empty => Ok(None),
             Val::Date(d) => Ok(Some(*d)),
@@ -192,7 +192,7 @@ impl<'a> Val<'a> {
         }
     }
 
-    fn opt_text(&self, max_chars: Option<usize>) -> Result<Option<String>, Code> {
+    pub(crate) fn opt_text(&self, max_chars: Option<usize>) -> Result<Option<String>, Code> {
         match self {
             Val::Empty => Ok(None),
             v => {
@@ -208,7 +208,7 @@ impl<'a> Val<'a> {
 }
 
 /// The current row's errors, by column.
-struct Bad<'b>(&'b mut Vec<(usize, Code)>);
+pub(crate) struct Bad<'b>(pub(crate) &'b mut Vec<(usize, Code)>);
 
 impl Bad<'_> {
     fn push(&mut self, col: usize, code: Code) {
@@ -216,7 +216,7 @@ impl Bad<'_> {
     }
 
     /// The value, or `None` after noting the error against `col`.
-    fn ok<T>(&mut self, col: usize, r: Result<T, Code>) -> Option<T> {
+    pub(crate) fn ok<T>(&mut self, col: usize, r: Result<T, Code>) -> Option<T> {
         r.map_err(|code| self.push(col, code)).ok()
     }
 }

@@ -142,7 +142,7 @@ fn write_row(ws: &mut Worksheet, r: u32, row: &ExportRow, f: &Formats) -> Result
 }
 
 /// At most Excel's characters per cell.
-fn cap(s: &str) -> &str {
+pub(crate) fn cap(s: &str) -> &str {
     match s.char_indices().nth(MAX_CELL_CHARS) {
         Some((cut, _)) => &s[..cut],
         None => s,

@@ -431,6 +431,31 @@ impl Scoped<'_> {
             .collect()
     }
 
+    /// The tenant's copy of the seven-step sample, created on first use.
+    pub async fn sample_procedure(&self) -> StoreResult<i64> {
+        let t = self.p.tenant_id;
+        let found = sqlx::query("SELECT id FROM procedures WHERE tenant_id = $1 AND sample = 1 ORDER BY id LIMIT 1")
+            .bind(t)
+            .fetch_optional(&self.db.pool)
+            .await?;
+        if let Some(r) = found {
+            return Ok(r.try_get(0)?);
+        }
+        let p = Procedure::seven_step_sample();
+        let mut tx = self.db.begin_write().await?;
+        let id = next_ids(&mut tx, t, "procedures", 1).await?;
+        sqlx::query("INSERT INTO procedures (tenant_id, id, org_id, name, steps_json, sample, created_at) VALUES ($1, $2, NULL, $3, $4, 1, $5)")
+            .bind(t)
+            .bind(id)
+            .bind(&p.name)
+            .bind(serde_json::to_string(&p).map_err(|e| StoreError::Internal(e.to_string()))?)
+            .bind(crate::now_text())
+            .execute(tx.conn())
+            .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
     /// Stores a procedure for an org (its subtree's lists may use it).
     pub async fn create_procedure(&self, org_id: i64, p: &Procedure) -> StoreResult<i64> {
         self.require(Action::WriteStructure, org_id).await?;
@@ -477,6 +502,11 @@ impl Scoped<'_> {
         if let Some(p) = procedure_id {
             self.procedure(Some(p)).await.map_err(|_| StoreError::field("procedure_id", Code::NotFound))?;
         }
+        // A rectification ledger closes items by the seven-step sample unless told otherwise.
+        let procedure_id = match (procedure_id, kind) {
+            (None, ListKind::Rectification) => Some(self.sample_procedure().await?),
+            (p, _) => p,
+        };
         if let Some(f) = framework_id {
             self.framework(f).await.map_err(|_| StoreError::field("framework_id", Code::NotFound))?;
         }
@@ -1864,5 +1894,175 @@ mod tests {
         assert!(role_covers(Role::CommitteeStaff, Role::BranchSecretary));
         assert!(!role_covers(Role::BranchSecretary, Role::CommitteeStaff));
         assert!(!role_covers(Role::Member, Role::BranchSecretary));
+    }
+}
+
+/// What a ledger import did.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
+pub struct LedgerSummary {
+    pub rows: usize,
+    pub created: usize,
+}
+
+impl Scoped<'_> {
+    /// Imports a rectification ledger into a list: each row becomes a task for
+    /// the named responsible org (resolved in the list org's subtree, by name
+    /// or `上级/名称` path) with its cooperating orgs. Every bad row is
+    /// reported and nothing is stored when any row is bad.
+    pub async fn import_ledger(
+        &self,
+        list_id: i64,
+        rows: Vec<dangjian_excel::LedgerRow>,
+    ) -> StoreResult<LedgerSummary> {
+        let list = self.fetch_list(list_id).await?;
+        self.require(Action::WriteOrgDetails, list.org_id).await?;
+        let subtree = self.subtree(list.org_id).await?;
+        let paths = crate::import::OrgPaths::new(&subtree, list.org_id, |_| true);
+        let mut errors = Vec::new();
+        let mut resolved = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let err = |column: &str, code: Code, value: &str| dangjian_excel::RowError {
+                row: r.row,
+                column: column.into(),
+                code,
+                value: value.chars().take(60).collect(),
+            };
+            let org = match paths.resolve(&r.responsible_org) {
+                Ok(o) => Some(o),
+                Err(code) => {
+                    errors.push(err("责任单位", code, &r.responsible_org));
+                    None
+                }
+            };
+            let mut coop = Vec::new();
+            for c in &r.cooperating_orgs {
+                match paths.resolve(c) {
+                    Ok(o) => coop.push(o),
+                    Err(code) => errors.push(err("配合单位", code, c)),
+                }
+            }
+            resolved.push((org, coop));
+        }
+        if !errors.is_empty() {
+            return Err(StoreError::ImportRows(errors));
+        }
+        let t = self.p.tenant_id;
+        let mut tx = self.db.begin_write().await?;
+        let first = next_ids(&mut tx, t, "tasks", rows.len() as i64).await?;
+        let mut changes = Vec::with_capacity(rows.len());
+        for (i, (r, (org, coop))) in rows.iter().zip(&resolved).enumerate() {
+            let id = first + i as i64;
+            let org = org.expect("checked above");
+            let input = TaskInput {
+                seq: r.seq.clone().unwrap_or_default(),
+                category: r.category.clone().unwrap_or_default(),
+                title: r.problem.clone(),
+                measure: r.measure.clone(),
+                target: r.target.clone().unwrap_or_default(),
+                org_id: org,
+                person: r.responsible_person.clone().unwrap_or_default(),
+                leader: r.leading_leader.clone().unwrap_or_default(),
+                note: r.note.clone().unwrap_or_default(),
+                ..Default::default()
+            };
+            insert_task(
+                &mut tx,
+                t,
+                id,
+                list_id,
+                &input,
+                &NewTaskDates {
+                    level: None,
+                    decision: None,
+                    start: None,
+                    due: Some(r.due_on),
+                    pre: None,
+                    decided: None,
+                    weight: 1.0,
+                },
+            )
+            .await?;
+            for c in coop {
+                sqlx::query("INSERT INTO task_cooperators (tenant_id, task_id, org_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+                    .bind(t)
+                    .bind(id)
+                    .bind(c)
+                    .execute(tx.conn())
+                    .await?;
+            }
+            add_event(&mut tx, self.p, id, "created", Some(1), None, None, "台账导入").await?;
+            changes.push(Change {
+                action: "import",
+                entity_type: "task",
+                entity_id: id.to_string(),
+                org_id: Some(org),
+                before: None,
+                after: Some(json!({"list_id": list_id, "title": r.problem, "measure": r.measure, "org_id": org, "due_on": date_text(r.due_on)})),
+            });
+        }
+        crate::audit::append_many(&mut tx, self.p, changes).await?;
+        tx.commit().await?;
+        Ok(LedgerSummary { rows: rows.len(), created: rows.len() })
+    }
+
+    /// The list as ledger rows, in the layout users know, with each item's status.
+    pub async fn ledger_rows(
+        &self,
+        list_id: i64,
+        today: NaiveDate,
+    ) -> StoreResult<(TaskList, Vec<dangjian_excel::LedgerExportRow>)> {
+        let (list, tasks) = self.list(list_id).await?;
+        let subtree = self.subtree(list.org_id).await.unwrap_or_default();
+        let paths = crate::import::OrgPaths::new(&subtree, list.org_id, |_| true);
+        let t = self.p.tenant_id;
+        let mut out = Vec::with_capacity(tasks.len());
+        let today_s = date_text(today);
+        for task in tasks {
+            let coop: Vec<String> = sqlx::query(
+                "SELECT org_id FROM task_cooperators WHERE tenant_id = $1 AND task_id = $2 ORDER BY org_id",
+            )
+            .bind(t)
+            .bind(task.id)
+            .fetch_all(&self.db.pool)
+            .await?
+            .iter()
+            .filter_map(|r| r.try_get::<i64, _>(0).ok())
+            .map(|id| paths.label(id).map(str::to_string).unwrap_or_else(|| id.to_string()))
+            .collect();
+            let latest: Option<String> = sqlx::query(
+                "SELECT note FROM task_events WHERE tenant_id = $1 AND task_id = $2 AND kind = 'progress' AND note <> '' ORDER BY id DESC LIMIT 1",
+            )
+            .bind(t)
+            .bind(task.id)
+            .fetch_optional(&self.db.pool)
+            .await?
+            .map(|r| r.try_get(0))
+            .transpose()?;
+            let status = TaskStatus::parse(&task.status).unwrap_or(TaskStatus::Open);
+            let overdue = status.is_open() && task.due_on.as_deref().is_some_and(|d| d < today_s.as_str());
+            let label = if overdue {
+                format!("超期（{}）", status.label(dangjian_domain::Locale::ZhCn))
+            } else {
+                status.label(dangjian_domain::Locale::ZhCn).to_string()
+            };
+            let parse = |s: &Option<String>| s.as_deref().and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+            out.push(dangjian_excel::LedgerExportRow {
+                seq: Some(task.seq.clone()).filter(|s| !s.is_empty()),
+                category: Some(task.category.clone()).filter(|s| !s.is_empty()),
+                problem: task.title.clone(),
+                measure: task.measure.clone(),
+                responsible_org: paths.label(task.org_id).map(str::to_string).unwrap_or(task.org_name.clone()),
+                responsible_person: Some(task.person.clone()).filter(|s| !s.is_empty()),
+                leading_leader: Some(task.leader.clone()).filter(|s| !s.is_empty()),
+                cooperating_orgs: coop,
+                due_on: parse(&task.due_on).unwrap_or(today),
+                target: Some(task.target.clone()).filter(|s| !s.is_empty()),
+                note: Some(task.note.clone()).filter(|s| !s.is_empty()),
+                status: label,
+                progress: latest,
+                closed_on: parse(&task.closed_on),
+            });
+        }
+        Ok((list, out))
     }
 }

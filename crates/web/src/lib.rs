@@ -44,6 +44,8 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Largest request body accepted, in bytes (roster uploads).
     pub max_upload_bytes: usize,
+    /// The data directory: evidence files live in `files/` under it.
+    pub data_dir: std::path::PathBuf,
 }
 
 impl AppState {
@@ -53,7 +55,12 @@ impl AppState {
             templates: Arc::new(render::Templates::new()),
             secure_cookies: false,
             max_upload_bytes: dangjian_domain::settings::Settings::default().import_max_bytes as usize,
+            data_dir: std::path::PathBuf::from("./dangjian-data"),
         }
+    }
+
+    pub fn files_dir(&self) -> std::path::PathBuf {
+        self.data_dir.join("files")
     }
 }
 

@@ -20,8 +20,13 @@ use crate::api;
         api::people::template, api::people::import, api::people::export,
         api::users::list, api::users::create, api::users::grant, api::users::revoke, api::users::unlock,
         api::audit::list, api::audit::verify,
+        api::work::templates, api::work::frameworks, api::work::create_framework, api::work::framework, api::work::copy_framework,
+        api::work::compare, api::work::add_element, api::work::update_element, api::work::add_mechanism,
+        api::work::lists, api::work::create_list, api::work::list, api::work::create_task, api::work::task, api::work::progress,
+        api::work::closeout, api::work::upload, api::work::download, api::work::issue_notice, api::work::respond,
+        api::work::todo, api::work::stats, api::work::board, api::work::ledger_template, api::work::import_ledger, api::work::export_ledger,
     ),
-    tags((name = "session"), (name = "orgs"), (name = "people"), (name = "users"), (name = "audit"))
+    tags((name = "session"), (name = "orgs"), (name = "people"), (name = "users"), (name = "audit"), (name = "frameworks"), (name = "tasks"))
 )]
 pub struct ApiDoc;
 

@@ -11,6 +11,7 @@ pub mod orgs;
 pub mod people;
 pub mod session;
 pub mod users;
+pub mod work;
 
 use axum::routing::{get, post, put};
 use axum::Router;
@@ -48,6 +49,30 @@ pub fn router() -> Router<AppState> {
         .route("/users/{id}/unlock", put(users::unlock))
         .route("/audit", get(audit::list))
         .route("/audit/verify", get(audit::verify))
+        .route("/framework-templates", get(work::templates))
+        .route("/frameworks", get(work::frameworks).post(work::create_framework))
+        .route("/frameworks/{id}", get(work::framework))
+        .route("/frameworks/{id}/copy", post(work::copy_framework))
+        .route("/frameworks/{id}/compare/{other}", get(work::compare))
+        .route("/frameworks/{id}/elements", post(work::add_element))
+        .route("/frameworks/{id}/mechanisms", post(work::add_mechanism))
+        .route("/elements/{id}", put(work::update_element))
+        .route("/lists", get(work::lists).post(work::create_list))
+        .route("/lists/{id}", get(work::list))
+        .route("/lists/{id}/tasks", post(work::create_task))
+        .route("/lists/{id}/import", post(work::import_ledger))
+        .route("/lists/{id}/export.xlsx", get(work::export_ledger))
+        .route("/ledger/template.xlsx", get(work::ledger_template))
+        .route("/tasks/{id}", get(work::task))
+        .route("/tasks/{id}/progress", post(work::progress))
+        .route("/tasks/{id}/closeout", post(work::closeout))
+        .route("/tasks/{id}/attachments", post(work::upload))
+        .route("/tasks/{id}/notices", post(work::issue_notice))
+        .route("/attachments/{id}", get(work::download))
+        .route("/notices/{id}/respond", post(work::respond))
+        .route("/todo", get(work::todo))
+        .route("/orgs/{id}/stats/tasks", get(work::stats))
+        .route("/orgs/{id}/board", get(work::board))
 }
 
 /// Parses an ISO date from a JSON field, reporting the field on failure.

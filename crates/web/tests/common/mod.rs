@@ -100,7 +100,9 @@ impl TestApp {
             .await
             .unwrap();
 
-        let app = dangjian_web::router(dangjian_web::AppState::new(db));
+        let mut state = dangjian_web::AppState::new(db);
+        state.data_dir = tdb.data_dir.clone();
+        let app = dangjian_web::router(state);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let server = tokio::spawn(async move {
