@@ -186,6 +186,13 @@ async fn serve(listen: SocketAddr, db: DbArgs, demo: bool, secure_cookies: bool)
             ),
             None => println!("数据库已有组织，未载入演示数据 / the database already has orgs; demo not loaded"),
         }
+        let today = chrono::Utc::now().date_naive();
+        if let Some(w) = database.system(DEFAULT_TENANT).load_demo_work(today).await.map_err(explain)? {
+            println!(
+                "演示工作体系已载入 / demo work systems: {} frameworks, {} lists, {} tasks, {} supervision notices",
+                w.frameworks, w.lists, w.tasks, w.notices
+            );
+        }
     }
     let mut state = dangjian_web::AppState::new(database.clone());
     state.secure_cookies = secure_cookies;
