@@ -133,6 +133,8 @@ CREATE TABLE tasks (
     PRIMARY KEY (tenant_id, id)
 );
 CREATE INDEX tasks_list ON tasks (tenant_id, list_id, parent_id);
+-- "Is this task a leaf?" is asked of every task the figures count.
+CREATE INDEX tasks_parent ON tasks (tenant_id, parent_id);
 CREATE INDEX tasks_org ON tasks (tenant_id, org_id, status, due_on);
 CREATE INDEX tasks_element ON tasks (tenant_id, element_id);
 CREATE INDEX tasks_status_due ON tasks (tenant_id, status, due_on);

@@ -645,6 +645,22 @@ impl Scoped<'_> {
         Ok(after)
     }
 
+    /// Whether the element exists in a framework the caller can read.
+    pub(crate) async fn element_readable(&self, element_id: i64) -> StoreResult<bool> {
+        let row = sqlx::query(
+            "SELECT f.org_id FROM framework_elements e JOIN frameworks f ON f.tenant_id = e.tenant_id AND f.id = e.framework_id \
+             WHERE e.tenant_id = $1 AND e.id = $2",
+        )
+        .bind(self.p.tenant_id)
+        .bind(element_id)
+        .fetch_optional(&self.db.pool)
+        .await?;
+        match row {
+            Some(r) => Ok(self.framework_readable(r.try_get(0)?).await.is_ok()),
+            None => Ok(false),
+        }
+    }
+
     pub async fn add_mechanism(
         &self,
         framework_id: i64,
@@ -653,6 +669,21 @@ impl Scoped<'_> {
         description: &str,
     ) -> StoreResult<Mechanism> {
         let f = self.framework_for_write(framework_id).await?;
+        if let Some(e) = element_id {
+            // The element must belong to this framework.
+            let n: i64 = sqlx::query(
+                "SELECT COUNT(*) FROM framework_elements WHERE tenant_id = $1 AND id = $2 AND framework_id = $3",
+            )
+            .bind(self.p.tenant_id)
+            .bind(e)
+            .bind(framework_id)
+            .fetch_one(&self.db.pool)
+            .await?
+            .try_get(0)?;
+            if n == 0 {
+                return Err(StoreError::field("element_id", Code::NotFound));
+            }
+        }
         let name = dangjian_domain::org::validate_name(name).map_err(|c| StoreError::field("name", c))?;
         let t = self.p.tenant_id;
         let mut tx = self.db.begin_write().await?;

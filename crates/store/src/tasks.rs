@@ -694,13 +694,9 @@ impl Scoped<'_> {
             }
         }
         if let Some(e) = input.element_id {
-            let n: i64 = sqlx::query("SELECT COUNT(*) FROM framework_elements WHERE tenant_id = $1 AND id = $2")
-                .bind(t)
-                .bind(e)
-                .fetch_one(&self.db.pool)
-                .await?
-                .try_get(0)?;
-            if n == 0 {
+            // The element's framework must be one the caller can read: an id
+            // from another enterprise's framework is answered like a missing one.
+            if !self.element_readable(e).await? {
                 return Err(StoreError::field("element_id", Code::NotFound));
             }
         }
@@ -773,7 +769,9 @@ impl Scoped<'_> {
             .map(task_from)
             .collect::<StoreResult<_>>()?;
         let rolled = rolled_progress(&all);
-        let children: Vec<Task> = all.iter().filter(|c| c.parent_id == Some(id)).cloned().collect();
+        // Children the caller may see (the roll-up itself counts them all).
+        let (_, visible) = self.list(task.list_id).await?;
+        let children: Vec<Task> = visible.into_iter().filter(|c| c.parent_id == Some(id)).collect();
         let cooperating = sqlx::query(
             "SELECT o.id, o.name FROM task_cooperators c JOIN orgs o ON o.tenant_id = c.tenant_id AND o.id = c.org_id WHERE c.tenant_id = $1 AND c.task_id = $2",
         )

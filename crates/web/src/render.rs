@@ -26,6 +26,13 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("users.html", include_str!("../templates/users.html")),
     ("audit.html", include_str!("../templates/audit.html")),
     ("alerts.html", include_str!("../templates/alerts.html")),
+    ("todo.html", include_str!("../templates/todo.html")),
+    ("lists.html", include_str!("../templates/lists.html")),
+    ("list.html", include_str!("../templates/list.html")),
+    ("task.html", include_str!("../templates/task.html")),
+    ("frameworks.html", include_str!("../templates/frameworks.html")),
+    ("framework.html", include_str!("../templates/framework.html")),
+    ("board.html", include_str!("../templates/board.html")),
 ];
 
 pub struct Templates {
@@ -82,6 +89,11 @@ impl Templates {
                 "talent_pool" => dangjian_domain::person::TalentPool::parse_opt(s).ok().flatten().map(|k| k.label(l)),
                 "event" => dangjian_domain::org::OrgEventKind::parse(s).map(|k| k.label(l)).ok(),
                 "role" => dangjian_domain::role::Role::parse(s).map(|k| k.label(l)).ok(),
+                "list_kind" => dangjian_domain::task::ListKind::parse(s).map(|k| k.label(l)).ok(),
+                "task_status" => dangjian_domain::task::TaskStatus::parse(s).map(|k| k.label(l)).ok(),
+                "task_level" => dangjian_domain::task::TaskLevel::parse(s).map(|k| k.label(l)).ok(),
+                "decision_kind" => dangjian_domain::task::DecisionKind::parse(s).map(|k| k.label(l)).ok(),
+                "metric" => dangjian_domain::framework::Metric::parse(s).map(|k| k.label(l)).ok(),
                 _ => None,
             };
             out.map(str::to_string).unwrap_or(v)

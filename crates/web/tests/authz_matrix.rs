@@ -19,11 +19,23 @@
 //! and people outside the caller's scope must never appear, and a refused
 //! request's answer must not contain the target's name or data.
 //!
+//! Work systems and task lists (frameworks, lists, tasks, close-out, evidence,
+//! supervision notices, the to-do centre, figures and the board) are judged
+//! the same way: admin2 builds a framework, a list with one task, an evidence
+//! file and a notice at every fixture org, a list of root's with a task at
+//! every fixture org, a task of ent_b's that br_a cooperates on (with a
+//! sub-task at br_b) and a task under review, and the [`World`] knows who may
+//! see and do what with each (its rules are in the `World` methods below).
+//! Titles, names, file contents and notes are fresh (`…N号`), and every one
+//! the caller may not see is checked for like an org name.
+//!
 //! Writes are harmless (rename to the same name, move under the current
 //! parent, dissolve an org that is not empty, merge into itself) or aimed at
-//! throwaway orgs and people that admin2 creates while the table is built, one
-//! per case, so the cases do not depend on the order they run in. Failures are
-//! collected and reported together at the end.
+//! throwaway orgs, people, frameworks, lists, tasks and notices that admin2
+//! creates while the table is built, one per case, so the cases do not depend
+//! on the order they run in. After the run, whatever a refused write aimed at
+//! is checked to be as it was. Failures are collected and reported together at
+//! the end.
 
 mod common;
 
@@ -163,6 +175,8 @@ enum Body {
     Empty,
     Json(Value),
     Xlsx(Vec<u8>, Csrf),
+    /// A raw upload (evidence file), sent as text/plain.
+    Raw(Vec<u8>, Csrf),
     /// `PUT /people/{id}`: the person's known input with the current version
     /// (read as admin2 just before sending), moved to `org` when given.
     PersonUpdate {
@@ -291,6 +305,13 @@ struct World {
     /// Person inputs (`PersonInput` JSON) for update bodies.
     inputs: HashMap<i64, Value>,
     foreign: HashMap<Who, Vec<String>>,
+    /// Frameworks, lists and tasks: those admin2 made, and those a case may make
+    /// (id 0), whose names must then stay out of sight of whoever may not see them.
+    frameworks: Vec<FwRec>,
+    lists: Vec<ListRec>,
+    tasks: Vec<TaskRec>,
+    /// What refused writes aimed at, checked after the run.
+    untouched: Vec<Untouched>,
 }
 
 impl World {
@@ -448,7 +469,196 @@ impl World {
                 out.extend(p.identity());
             }
         }
+        for f in &self.frameworks {
+            if !self.reads_fw(who, f.org) {
+                out.push(f.name.clone());
+                out.extend(f.data.iter().cloned());
+            }
+        }
+        for l in &self.lists {
+            if !self.sees_list(who, l) {
+                out.push(l.name.clone());
+            }
+        }
+        for t in &self.tasks {
+            if !self.sees_task(who, t) {
+                out.push(t.title.clone());
+                out.extend(t.data.iter().cloned());
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
         out
+    }
+
+    // ---- work systems and task lists ----------------------------------
+
+    /// A framework applies to its org's subtree: readable by whoever reads
+    /// its org or holds a (non-member) grant at or below it.
+    fn reads_fw(&self, who: Who, org: i64) -> bool {
+        self.reads(who, org)
+            || (matches!(who, Who::Sec | Who::Staff | Who::Admin)
+                && self.exists(org)
+                && self.in_subtree(self.home(who), org))
+    }
+
+    fn br_a2(&self) -> i64 {
+        self.label.iter().find(|(_, l)| l.as_str() == "br_a2").map(|(id, _)| *id).unwrap()
+    }
+
+    fn list(&self, id: i64) -> Option<&ListRec> {
+        self.lists.iter().find(|l| l.id == id && id != 0)
+    }
+
+    fn task(&self, id: i64) -> Option<&TaskRec> {
+        self.tasks.iter().find(|t| t.id == id && id != 0)
+    }
+
+    /// A task is seen by whoever reads its responsible org, its list's org or a cooperating org.
+    fn sees_task(&self, who: Who, t: &TaskRec) -> bool {
+        self.reads(who, t.org)
+            || self.list(t.list).is_some_and(|l| self.reads(who, l.org))
+            || t.coop.iter().any(|&c| self.reads(who, c))
+    }
+
+    fn sees_task_id(&self, who: Who, id: i64) -> bool {
+        self.task(id).is_some_and(|t| self.sees_task(who, t))
+    }
+
+    /// A list is seen by whoever reads its org or sees one of its tasks.
+    fn sees_list(&self, who: Who, l: &ListRec) -> bool {
+        self.reads(who, l.org) || (l.id != 0 && self.tasks.iter().any(|t| t.list == l.id && self.sees_task(who, t)))
+    }
+
+    fn sees_list_id(&self, who: Who, id: i64) -> bool {
+        self.list(id).is_some_and(|l| self.sees_list(who, l))
+    }
+
+    /// The default close-out step: committee_staff at the task org's parent
+    /// (root's own tasks: at root), or an admin.
+    fn approves(&self, who: Who, org: i64) -> bool {
+        match who {
+            Who::Admin => self.exists(org),
+            Who::Staff => self.parent.get(&org).is_some_and(|&p| self.in_subtree(p, self.fx.ent_a)),
+            _ => false,
+        }
+    }
+
+    /// Supervision notices: a grant strictly above the task's org that may write, or an admin.
+    fn supervises(&self, who: Who, org: i64) -> bool {
+        match who {
+            Who::Admin => self.exists(org),
+            Who::Sec | Who::Staff => self.reads(who, org) && org != self.home(who),
+            _ => false,
+        }
+    }
+
+    fn names(&self, orgs: impl IntoIterator<Item = i64>) -> Vec<String> {
+        orgs.into_iter().map(|o| self.name(o)).filter(|n| !n.is_empty()).collect()
+    }
+
+    fn fw_data(&self, id: i64) -> Vec<String> {
+        self.frameworks
+            .iter()
+            .filter(|f| f.id == id && id != 0)
+            .flat_map(|f| std::iter::once(f.name.clone()).chain(f.data.iter().cloned()))
+            .collect()
+    }
+
+    fn fw_name(&self, id: i64) -> String {
+        self.frameworks.iter().find(|f| f.id == id && id != 0).map(|f| f.name.clone()).unwrap_or_default()
+    }
+
+    fn task_data(&self, id: i64) -> Vec<String> {
+        self.task(id)
+            .map(|t| std::iter::once(t.title.clone()).chain(t.data.iter().cloned()).collect())
+            .unwrap_or_default()
+    }
+
+    fn title(&self, id: i64) -> String {
+        self.task(id).map(|t| t.title.clone()).unwrap_or_default()
+    }
+
+    /// The orgs a task's page names: its own, its list's, its cooperating orgs and the notices' issuers.
+    fn shown_names(&self, id: i64) -> Vec<String> {
+        self.task(id).map(|t| self.names(t.shown.iter().copied())).unwrap_or_default()
+    }
+
+    /// A list's name and its tasks' data.
+    fn list_data(&self, id: i64) -> Vec<String> {
+        let Some(l) = self.list(id) else { return vec![] };
+        let mut out = vec![l.name.clone()];
+        for t in self.tasks.iter().filter(|t| t.list == id) {
+            out.push(t.title.clone());
+            out.extend(t.data.iter().cloned());
+        }
+        out
+    }
+
+    fn task_relation(&self, who: Who, id: i64) -> String {
+        let Some(t) = self.task(id) else { return "nonexistent task".into() };
+        let mut s = format!("task of {}", self.relation(who, t.org));
+        if let Some(l) = self.list(t.list).filter(|l| l.org != t.org) {
+            s.push_str(&format!(" in {}'s list", self.label(l.org)));
+        }
+        if !t.coop.is_empty() {
+            let coop: Vec<String> = t.coop.iter().map(|&c| self.label(c)).collect();
+            s.push_str(&format!(", cooperating {}", coop.join("/")));
+        }
+        s
+    }
+
+    fn list_relation(&self, who: Who, id: i64) -> String {
+        match self.list(id) {
+            None => "nonexistent list".into(),
+            Some(l) => format!("list of {}", self.relation(who, l.org)),
+        }
+    }
+}
+
+struct FwRec {
+    id: i64,
+    org: i64,
+    name: String,
+    /// Element and mechanism names.
+    data: Vec<String>,
+}
+
+struct ListRec {
+    id: i64,
+    org: i64,
+    name: String,
+}
+
+struct TaskRec {
+    id: i64,
+    list: i64,
+    org: i64,
+    coop: Vec<i64>,
+    title: String,
+    /// Evidence contents and names, notice notes and responses.
+    data: Vec<String>,
+    /// Orgs whose names the task's page may show (see [`World::shown_names`]).
+    shown: Vec<i64>,
+}
+
+/// What must still hold (read as admin2) after the run.
+enum Still {
+    Eq(&'static str, Value),
+    Len(&'static str, usize),
+    Lacks(String),
+    Count(String, usize),
+}
+
+struct Untouched {
+    what: String,
+    path: String,
+    still: Still,
+}
+
+impl World {
+    fn untouched(&mut self, what: String, path: String, still: Still) {
+        self.untouched.push(Untouched { what, path, still });
     }
 }
 
@@ -485,6 +695,8 @@ struct Ids {
 struct Ctx<'a> {
     app: &'a TestApp,
     admin: Client,
+    /// admin2's X-CSRF-Token (evidence uploads).
+    csrf: String,
     w: World,
     n: u32,
 }
@@ -643,7 +855,12 @@ async fn setup(app: &TestApp, cl: &Clients) -> (World, Ids) {
             people: vec![],
             inputs: HashMap::new(),
             foreign: HashMap::new(),
+            frameworks: vec![],
+            lists: vec![],
+            tasks: vec![],
+            untouched: vec![],
         },
+        csrf: cl.csrf(Who::Admin).unwrap().to_string(),
         n: 0,
     };
     let labels = [("root", fx.root), ("ent_a", fx.ent_a), ("gb_a", fx.gb_a), ("br_a", fx.br_a), ("cell_a", fx.cell_a)]
@@ -753,6 +970,11 @@ async fn build(ctx: &mut Ctx<'_>, ids: &Ids) -> Vec<Case> {
     people_cases(ctx, &mut cases).await;
     user_cases(ctx, ids, &mut cases);
     audit_and_alert_cases(ctx, &mut cases);
+    let wf = work_setup(ctx).await;
+    framework_cases(ctx, &wf, &mut cases).await;
+    list_cases(ctx, &wf, &mut cases).await;
+    task_cases(ctx, &wf, &mut cases).await;
+    figure_cases(ctx, &wf, &mut cases);
     cases
 }
 
@@ -1491,26 +1713,1164 @@ fn audit_and_alert_cases(ctx: &mut Ctx<'_>, cases: &mut Vec<Case>) {
 }
 
 // ---------------------------------------------------------------------------
+// Work systems, lists and tasks
+// ---------------------------------------------------------------------------
+
+fn today() -> NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+fn ymd(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+const MEASURE: &str = "矩阵整改措施";
+
+/// What admin2 builds for the work cases (see the module docs).
+struct WorkFx {
+    /// Per fixture org: its framework and that framework's one element.
+    fw: HashMap<i64, (i64, i64)>,
+    /// Per fixture org: its list, holding one task at the org.
+    lists: HashMap<i64, i64>,
+    tasks: HashMap<i64, i64>,
+    /// root's list with one (overdue) task at every fixture org.
+    wide: i64,
+    wide_tasks: HashMap<i64, i64>,
+    /// ent_b's task that br_a cooperates on, and its sub-task at br_b (both in ent_b's list).
+    coop: i64,
+    coop_child: i64,
+    /// A task at br_a waiting for the parent's review.
+    review: i64,
+    /// (attachment, task, content): one on every fixture task, the cooperation task and its sub-task.
+    attachments: Vec<(i64, i64, String)>,
+    /// Per fixture org: an open notice on its task.
+    notices: HashMap<i64, i64>,
+    /// Per fixture org: a list for throwaway tasks.
+    scratch: HashMap<i64, i64>,
+}
+
+impl Ctx<'_> {
+    /// A fresh text ending in 号, so that no one is a prefix of another.
+    fn numbered(&mut self, prefix: &str) -> String {
+        let n = self.next();
+        format!("{prefix}{n}号")
+    }
+
+    /// An empty framework at `org`, with one element when asked.
+    async fn new_framework(&mut self, org: i64, element: bool) -> (i64, Option<(i64, String)>) {
+        let name = self.numbered("矩阵体系");
+        let f = self.post(&v1("/frameworks"), json!({"org_id": org, "year": 2024, "name": name})).await;
+        let id = f["id"].as_i64().unwrap();
+        let mut rec = FwRec { id, org, name, data: vec![] };
+        let el = if element {
+            let en = self.numbered("矩阵要素");
+            let e = self.post(&v1(format!("/frameworks/{id}/elements")), json!({"name": en})).await;
+            rec.data.push(en.clone());
+            Some((e["id"].as_i64().unwrap(), en))
+        } else {
+            None
+        };
+        self.w.frameworks.push(rec);
+        (id, el)
+    }
+
+    async fn new_list(&mut self, org: i64, prefix: &str) -> i64 {
+        let name = self.numbered(prefix);
+        let l = self.post(&v1("/lists"), json!({"org_id": org, "kind": "task", "name": name})).await;
+        let id = l["id"].as_i64().unwrap();
+        self.w.lists.push(ListRec { id, org, name });
+        id
+    }
+
+    async fn new_task(
+        &mut self,
+        list: i64,
+        org: i64,
+        coop: &[i64],
+        due: Option<NaiveDate>,
+        parent: Option<i64>,
+        prefix: &str,
+    ) -> i64 {
+        let title = self.numbered(prefix);
+        let body = json!({"title": title, "measure": MEASURE, "org_id": org, "cooperating_org_ids": coop,
+                          "due_on": due.map(ymd), "parent_id": parent});
+        let t = self.post(&v1(format!("/lists/{list}/tasks")), body).await;
+        let id = t["id"].as_i64().unwrap();
+        let list_org = self.w.list(list).unwrap().org;
+        let shown = [org, list_org].into_iter().chain(coop.iter().copied()).collect();
+        self.w.tasks.push(TaskRec { id, list, org, coop: coop.to_vec(), title, data: vec![], shown });
+        id
+    }
+
+    fn task_mut(&mut self, id: i64) -> &mut TaskRec {
+        self.w.tasks.iter_mut().find(|t| t.id == id).unwrap()
+    }
+
+    /// Evidence uploaded by admin2: (attachment id, content).
+    async fn new_attachment(&mut self, task: i64) -> (i64, String) {
+        let content = self.numbered("矩阵证据内容");
+        let file = format!("evidence-{}.txt", self.next());
+        let r = self
+            .admin
+            .post(self.app.url(&v1(format!("/tasks/{task}/attachments?name={file}"))))
+            .header("x-csrf-token", &self.csrf)
+            .header(CONTENT_TYPE, "text/plain; charset=utf-8")
+            .body(content.clone())
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        let text = r.text().await.unwrap();
+        assert!(status.is_success(), "setup upload to task {task} as admin2: {status} {text}");
+        let a: Value = serde_json::from_str(&text).unwrap();
+        self.task_mut(task).data.extend([content.clone(), file]);
+        (a["id"].as_i64().unwrap(), content)
+    }
+
+    /// A notice admin2 issues (as root: admin2's grant is there).
+    async fn new_notice(&mut self, task: i64) -> i64 {
+        let note = self.numbered("矩阵督办说明");
+        let n = self.post(&v1(format!("/tasks/{task}/notices")), json!({"note": note})).await;
+        let root = self.w.fx.root;
+        let t = self.task_mut(task);
+        t.data.push(note);
+        t.shown.push(root);
+        n["id"].as_i64().unwrap()
+    }
+
+    async fn submit(&self, task: i64) {
+        self.post(&v1(format!("/tasks/{task}/closeout")), json!({"action": "submit"})).await;
+    }
+
+    /// Records a task a case may create (its title then counts as the task's data).
+    fn intended_task(&mut self, list: i64, org: i64, title: String) {
+        if self.w.exists(org) && self.w.list(list).is_some() {
+            let list_org = self.w.list(list).unwrap().org;
+            self.w.tasks.push(TaskRec {
+                id: 0,
+                list,
+                org,
+                coop: vec![],
+                title,
+                data: vec![],
+                shown: vec![org, list_org],
+            });
+        }
+    }
+}
+
+/// A one-row rectification ledger naming `org` (a name or a path) responsible.
+fn ledger(problem: &str, org: &str, coop: Vec<String>) -> Vec<u8> {
+    let row = dangjian_excel::LedgerExportRow {
+        seq: Some("1".into()),
+        category: Some("矩阵类别".into()),
+        problem: problem.into(),
+        measure: MEASURE.into(),
+        responsible_org: org.into(),
+        responsible_person: None,
+        leading_leader: None,
+        cooperating_orgs: coop,
+        due_on: today() + chrono::Duration::days(30),
+        target: None,
+        note: None,
+        status: String::new(),
+        progress: None,
+        closed_on: None,
+    };
+    dangjian_excel::export_ledger("矩阵导入台账", &[row])
+}
+
+fn refused(e: Expect) -> bool {
+    !matches!(e, Expect::Allow | Expect::AllowInvalid | Expect::NoLeak | Expect::Unauth)
+}
+
+async fn work_setup(ctx: &mut Ctx<'_>) -> WorkFx {
+    let fx = ctx.w.fx;
+    let orgs = ctx.w.fixture_orgs.clone();
+    let mut wf = WorkFx {
+        fw: HashMap::new(),
+        lists: HashMap::new(),
+        tasks: HashMap::new(),
+        wide: 0,
+        wide_tasks: HashMap::new(),
+        coop: 0,
+        coop_child: 0,
+        review: 0,
+        attachments: vec![],
+        notices: HashMap::new(),
+        scratch: HashMap::new(),
+    };
+    let soon = today() + chrono::Duration::days(3);
+    let yesterday = today() - chrono::Duration::days(1);
+    for &o in &orgs {
+        let (f, el) = ctx.new_framework(o, true).await;
+        wf.fw.insert(o, (f, el.unwrap().0));
+        let l = ctx.new_list(o, "矩阵清单").await;
+        let t = ctx.new_task(l, o, &[], Some(soon), None, "矩阵任务").await;
+        let (a, content) = ctx.new_attachment(t).await;
+        let n = ctx.new_notice(t).await;
+        wf.lists.insert(o, l);
+        wf.tasks.insert(o, t);
+        wf.attachments.push((a, t, content));
+        wf.notices.insert(o, n);
+        let s = ctx.new_list(o, "矩阵临时清单").await;
+        wf.scratch.insert(o, s);
+    }
+    wf.wide = ctx.new_list(fx.root, "矩阵下发清单").await;
+    for &o in &orgs {
+        let t = ctx.new_task(wf.wide, o, &[], Some(yesterday), None, "矩阵下发任务").await;
+        wf.wide_tasks.insert(o, t);
+    }
+    // sec_a and staff_a see ent_b's task through br_a's cooperation, but not its sub-task at br_b:
+    // the task's page must not show that sub-task among its children.
+    let lb = wf.lists[&fx.ent_b];
+    wf.coop = ctx.new_task(lb, fx.ent_b, &[fx.br_a], None, None, "矩阵协办任务").await;
+    wf.coop_child = ctx.new_task(lb, fx.br_b, &[], None, Some(wf.coop), "矩阵协办子任务").await;
+    for t in [wf.coop, wf.coop_child] {
+        let (a, content) = ctx.new_attachment(t).await;
+        wf.attachments.push((a, t, content));
+    }
+    wf.review = ctx.new_task(wf.lists[&fx.br_a], fx.br_a, &[], None, None, "矩阵待审任务").await;
+    ctx.submit(wf.review).await;
+
+    // The fixture itself must not move: every case that writes aims elsewhere.
+    for &o in &orgs {
+        let (t, l) = (wf.tasks[&o], ctx.w.label(o));
+        let path = v1(format!("/tasks/{t}"));
+        ctx.w.untouched(format!("{l}'s task status"), path.clone(), Still::Eq("/task/status", json!("open")));
+        ctx.w.untouched(format!("{l}'s task progress"), path.clone(), Still::Eq("/task/progress", json!(0.0)));
+        ctx.w.untouched(format!("{l}'s task evidence"), path.clone(), Still::Len("/attachments", 1));
+        ctx.w.untouched(format!("{l}'s task notice"), path, Still::Eq("/notices/0/response", Value::Null));
+        let path = v1(format!("/frameworks/{}", wf.fw[&o].0));
+        ctx.w.untouched(format!("{l}'s framework elements"), path.clone(), Still::Len("/elements", 1));
+        ctx.w.untouched(format!("{l}'s framework mechanisms"), path, Still::Len("/mechanisms", 0));
+        let path = v1(format!("/lists/{}", wf.lists[&o]));
+        let n = if o == fx.br_a {
+            2
+        } else if o == fx.ent_b {
+            3
+        } else {
+            1
+        };
+        ctx.w.untouched(format!("{l}'s list"), path, Still::Len("/tasks", n));
+    }
+    for t in [wf.coop, wf.coop_child] {
+        ctx.w.untouched(format!("task {}", ctx.w.title(t)), v1(format!("/tasks/{t}")), Still::Len("/attachments", 1));
+    }
+    ctx.w.untouched(
+        "the task under review".into(),
+        v1(format!("/tasks/{}", wf.review)),
+        Still::Eq("/task/status", json!("under_review")),
+    );
+    wf
+}
+
+async fn framework_cases(ctx: &mut Ctx<'_>, wf: &WorkFx, cases: &mut Vec<Case>) {
+    let fx = ctx.w.fx;
+    let orgs = ctx.w.fixture_orgs.clone();
+    let targets: Vec<i64> = orgs.iter().copied().chain([MISSING]).collect();
+
+    // Shipped templates and the ledger template: anyone logged in.
+    for who in EVERYONE {
+        let e = if who == Who::Anon { Expect::Unauth } else { Expect::Allow };
+        let c =
+            Case::new("GET /api/v1/framework-templates", Method::GET, v1("/framework-templates"), who, "-".into(), e);
+        cases.push(if e == Expect::Allow { c.contains(["113344".to_string(), "1234n".to_string()]) } else { c });
+        cases.push(Case::new(
+            "GET /api/v1/ledger/template.xlsx",
+            Method::GET,
+            v1("/ledger/template.xlsx"),
+            who,
+            "-".into(),
+            e,
+        ));
+    }
+
+    // What applies to an org: its own frameworks and its ancestors'.
+    for who in EVERYONE {
+        for &t in &targets {
+            let w = &ctx.w;
+            let visible = w.reads(who, t);
+            let e = expect_for(who, visible, visible, true);
+            let mut c = Case::new(
+                "GET /api/v1/frameworks",
+                Method::GET,
+                v1(format!("/frameworks?org={t}")),
+                who,
+                w.relation(who, t),
+                e,
+            )
+            .target(w.org_data(t));
+            if e == Expect::Allow {
+                let applies = |f: &&FwRec| w.in_subtree(t, f.org);
+                let made = w.frameworks.iter().filter(|f| f.id != 0);
+                c = c
+                    .contains(made.filter(applies).map(|f| f.name.clone()))
+                    .secrets(w.frameworks.iter().filter(|f| !applies(f)).map(|f| f.name.clone()));
+            }
+            cases.push(c);
+        }
+    }
+
+    // A new framework: structure rights at its org.
+    for who in EVERYONE {
+        for &t in &targets {
+            let name = ctx.numbered("矩阵新建体系");
+            let w = &ctx.w;
+            let mut e = expect_for(who, w.structure_on(who, t), w.reads(who, t), true);
+            if e == Expect::Hidden {
+                e = Expect::HiddenRef; // the org is named in the body
+            }
+            cases.push(
+                Case::new("POST /api/v1/frameworks", Method::POST, v1("/frameworks"), who, w.relation(who, t), e)
+                    .json(json!({"org_id": t, "year": 2024, "name": name}))
+                    .target(w.org_data(t)),
+            );
+            if w.exists(t) {
+                if refused(e) {
+                    let what = format!("{t}'s frameworks after {who}'s refused POST /frameworks");
+                    ctx.w.untouched(what, v1(format!("/frameworks?org={t}")), Still::Lacks(name.clone()));
+                }
+                ctx.w.frameworks.push(FwRec { id: 0, org: t, name, data: vec![] });
+            }
+        }
+    }
+    for (who, org, year) in [
+        (Who::Admin, fx.root, 2031),
+        (Who::Staff, fx.ent_a, 2031),
+        (Who::Staff, fx.br_a, 2032),
+        (Who::Staff, fx.ent_b, 2031),
+        (Who::Sec, fx.br_a, 2031),
+        (Who::Member, fx.br_a, 2031),
+    ] {
+        let w = &ctx.w;
+        let mut e = expect_for(who, w.structure_on(who, org), w.reads(who, org), true);
+        if e == Expect::Hidden {
+            e = Expect::HiddenRef;
+        }
+        cases.push(
+            Case::new(
+                "POST /api/v1/frameworks",
+                Method::POST,
+                v1("/frameworks"),
+                who,
+                format!("{}, from template 113344", w.relation(who, org)),
+                e,
+            )
+            .json(json!({"org_id": org, "year": year, "template_key": "113344"}))
+            .target(w.org_data(org)),
+        );
+    }
+
+    // One framework, and two compared: readable where it applies.
+    let fw_targets: Vec<(i64, i64)> = orgs.iter().map(|o| (*o, wf.fw[o].0)).chain([(MISSING, MISSING)]).collect();
+    for who in EVERYONE {
+        let w = &ctx.w;
+        let own_fw = wf.fw[&w.home(who)].0;
+        for &(o, f) in &fw_targets {
+            let visible = w.reads_fw(who, o);
+            let e = expect_for(who, visible, visible, true);
+            let rel = w.relation(who, o);
+            let c = Case::new(
+                "GET /api/v1/frameworks/{id}",
+                Method::GET,
+                v1(format!("/frameworks/{f}")),
+                who,
+                rel.clone(),
+                e,
+            )
+            .target(w.fw_data(f));
+            cases.push(if e == Expect::Allow { c.contains(w.fw_data(f)) } else { c });
+            let both = visible && w.reads_fw(who, w.home(who));
+            let e = expect_for(who, both, both, true);
+            for (a, b) in [(f, own_fw), (own_fw, f)] {
+                let c = Case::new(
+                    "GET /api/v1/frameworks/{id}/compare/{other}",
+                    Method::GET,
+                    v1(format!("/frameworks/{a}/compare/{b}")),
+                    who,
+                    format!("{rel} vs the framework of {}", w.label(w.home(who))),
+                    e,
+                )
+                .target(w.fw_data(f));
+                // The diff names the elements of both (none when they are the same).
+                let elements = w.frameworks.iter().filter(|x| x.id == f && f != own_fw).flat_map(|x| x.data.clone());
+                cases.push(if e == Expect::Allow { c.contains(elements) } else { c });
+            }
+        }
+    }
+
+    // Editing a framework: structure rights at its org. One throwaway framework per case.
+    for who in EVERYONE {
+        for &o in &targets {
+            let fresh = who != Who::Anon && o != MISSING;
+            let (fixture, fixture_el) = wf.fw.get(&o).copied().unwrap_or((MISSING, MISSING));
+            let mut fws = Vec::new();
+            for _ in 0..3 {
+                fws.push(if fresh { ctx.new_framework(o, false).await.0 } else { fixture });
+            }
+            let (f_upd, el_id, el_name) = if fresh {
+                let (f, el) = ctx.new_framework(o, true).await;
+                let (id, name) = el.unwrap();
+                (f, id, name)
+            } else {
+                (fixture, fixture_el, String::new())
+            };
+            let new_el = ctx.numbered("矩阵新增要素");
+            let new_mech = ctx.numbered("矩阵新增机制");
+            let renamed = ctx.numbered("矩阵改名要素");
+            let w = &ctx.w;
+            let visible = w.reads_fw(who, o);
+            let e = expect_for(who, w.structure_on(who, o), visible, true);
+            let rel = w.relation(who, o);
+            let case = |endpoint, method: Method, path: String, f: i64, body: Value| {
+                Case::new(endpoint, method, path, who, rel.clone(), e).json(body).target(w.fw_data(f))
+            };
+            let (f_copy, f_el, f_mech) = (fws[0], fws[1], fws[2]);
+            cases.push(case(
+                "POST /api/v1/frameworks/{id}/copy",
+                Method::POST,
+                v1(format!("/frameworks/{f_copy}/copy")),
+                f_copy,
+                json!({"year": 2025}),
+            ));
+            cases.push(case(
+                "POST /api/v1/frameworks/{id}/elements",
+                Method::POST,
+                v1(format!("/frameworks/{f_el}/elements")),
+                f_el,
+                json!({"name": new_el, "weight": 1.0}),
+            ));
+            cases.push(case(
+                "POST /api/v1/frameworks/{id}/mechanisms",
+                Method::POST,
+                v1(format!("/frameworks/{f_mech}/mechanisms")),
+                f_mech,
+                json!({"name": new_mech}),
+            ));
+            cases.push(case(
+                "PUT /api/v1/elements/{id}",
+                Method::PUT,
+                v1(format!("/elements/{el_id}")),
+                f_upd,
+                json!({"name": renamed, "weight": 2.0}),
+            ));
+            if fresh && refused(e) {
+                let copy_name = w.fw_name(f_copy);
+                let l = w.label(o);
+                let after = |what: &str| format!("{l}'s throwaway framework after {who}'s refused {what}");
+                ctx.w.untouched(after("copy"), v1(format!("/frameworks?org={o}")), Still::Count(copy_name, 1));
+                ctx.w.untouched(after("new element"), v1(format!("/frameworks/{f_el}")), Still::Len("/elements", 0));
+                ctx.w.untouched(
+                    after("new mechanism"),
+                    v1(format!("/frameworks/{f_mech}")),
+                    Still::Len("/mechanisms", 0),
+                );
+                ctx.w.untouched(
+                    after("element update"),
+                    v1(format!("/frameworks/{f_upd}")),
+                    Still::Eq("/elements/0/name", json!(el_name)),
+                );
+            }
+            if fresh {
+                for (f, s) in [(f_el, new_el), (f_mech, new_mech), (f_upd, renamed)] {
+                    ctx.w.frameworks.iter_mut().find(|x| x.id == f).unwrap().data.push(s);
+                }
+            }
+        }
+    }
+
+    // An element of another framework (one the caller cannot see) is no parent, and no mechanism's element.
+    let (f_parent, _) = ctx.new_framework(fx.ent_a, false).await;
+    let (f_mech, _) = ctx.new_framework(fx.ent_a, false).await;
+    let (b_fw, b_el) = wf.fw[&fx.ent_b];
+    let new_el = ctx.numbered("矩阵新增要素");
+    let new_mech = ctx.numbered("矩阵新增机制");
+    let w = &ctx.w;
+    cases.push(
+        Case::new(
+            "POST /api/v1/frameworks/{id}/elements",
+            Method::POST,
+            v1(format!("/frameworks/{f_parent}/elements")),
+            Who::Staff,
+            "ent_a: own, parent_id an element of ent_b's framework".into(),
+            Expect::HiddenRef,
+        )
+        .json(json!({"name": new_el, "parent_id": b_el}))
+        .secrets(w.fw_data(b_fw)),
+    );
+    cases.push(
+        Case::new(
+            "POST /api/v1/frameworks/{id}/mechanisms",
+            Method::POST,
+            v1(format!("/frameworks/{f_mech}/mechanisms")),
+            Who::Staff,
+            "ent_a: own, element_id an element of ent_b's framework".into(),
+            Expect::HiddenRef,
+        )
+        .json(json!({"name": new_mech, "element_id": b_el}))
+        .secrets(w.fw_data(b_fw)),
+    );
+    ctx.w.untouched(
+        "staff_a's framework after a parent from ent_b's framework".into(),
+        v1(format!("/frameworks/{f_parent}")),
+        Still::Len("/elements", 0),
+    );
+    ctx.w.untouched(
+        "staff_a's framework after a mechanism on ent_b's element".into(),
+        v1(format!("/frameworks/{f_mech}")),
+        Still::Len("/mechanisms", 0),
+    );
+    for (f, s) in [(f_parent, new_el), (f_mech, new_mech)] {
+        ctx.w.frameworks.iter_mut().find(|x| x.id == f).unwrap().data.push(s);
+    }
+}
+
+async fn list_cases(ctx: &mut Ctx<'_>, wf: &WorkFx, cases: &mut Vec<Case>) {
+    let fx = ctx.w.fx;
+    let br_a2 = ctx.w.br_a2();
+    let orgs = ctx.w.fixture_orgs.clone();
+    let targets: Vec<i64> = orgs.iter().copied().chain([MISSING]).collect();
+    let fixture_lists: Vec<i64> = orgs.iter().map(|o| wf.lists[o]).chain([wf.wide]).collect();
+
+    // The lists of an org's subtree (issued there, or with tasks there).
+    for who in EVERYONE {
+        for &t in &targets {
+            let w = &ctx.w;
+            let visible = w.reads(who, t);
+            let e = expect_for(who, visible, visible, true);
+            let mut c =
+                Case::new("GET /api/v1/lists", Method::GET, v1(format!("/lists?org={t}")), who, w.relation(who, t), e)
+                    .target(w.org_data(t));
+            if e == Expect::Allow {
+                let included = |l: &ListRec| {
+                    w.in_subtree(l.org, t)
+                        || (l.id != 0 && w.tasks.iter().any(|x| x.list == l.id && w.in_subtree(x.org, t)))
+                };
+                let (inc, exc): (Vec<&ListRec>, Vec<&ListRec>) =
+                    fixture_lists.iter().map(|l| w.list(*l).unwrap()).partition(|l| included(l));
+                // A list pushed down from above names its issuer.
+                let issuers: Vec<i64> = w.lists.iter().filter(|l| included(l)).map(|l| l.org).collect();
+                c = c
+                    .contains(inc.iter().map(|l| l.name.clone()))
+                    .secrets(exc.iter().map(|l| l.name.clone()))
+                    .exempt(w.names(issuers));
+            }
+            cases.push(c);
+        }
+    }
+
+    // A new list: writing org details at its org; a framework named must be one the caller sees.
+    for who in EVERYONE {
+        for &t in &targets {
+            let name = ctx.numbered("矩阵新建清单");
+            let w = &ctx.w;
+            let mut e = expect_for(who, w.writes(who, t), w.reads(who, t), true);
+            if e == Expect::Hidden {
+                e = Expect::HiddenRef;
+            }
+            cases.push(
+                Case::new("POST /api/v1/lists", Method::POST, v1("/lists"), who, w.relation(who, t), e)
+                    .json(json!({"org_id": t, "kind": "task", "name": name}))
+                    .target(w.org_data(t)),
+            );
+            if w.exists(t) {
+                if refused(e) {
+                    let what = format!("{}'s lists after {who}'s refused POST /lists", w.label(t));
+                    ctx.w.untouched(what, v1(format!("/lists?org={t}")), Still::Lacks(name.clone()));
+                }
+                ctx.w.lists.push(ListRec { id: 0, org: t, name });
+            }
+        }
+    }
+    for (who, org, fw_org) in [
+        (Who::Sec, fx.br_a, fx.ent_b),
+        (Who::Sec, fx.br_a, fx.root),
+        (Who::Staff, fx.ent_a, fx.br_b),
+        (Who::Staff, fx.gb_a, fx.ent_a),
+    ] {
+        let name = ctx.numbered("矩阵新建清单");
+        let w = &ctx.w;
+        let f = wf.fw[&fw_org].0;
+        let e = if w.reads_fw(who, fw_org) { Expect::Allow } else { Expect::HiddenRef };
+        let rel = format!("{}, framework of {}", w.relation(who, org), w.relation(who, fw_org));
+        let c = Case::new("POST /api/v1/lists", Method::POST, v1("/lists"), who, rel, e)
+            .json(json!({"org_id": org, "kind": "task", "name": name, "framework_id": f}));
+        cases.push(if e == Expect::Allow { c } else { c.secrets(w.fw_data(f)) });
+        if refused(e) {
+            let what = format!("{}'s lists after a list on an unseen framework", w.label(org));
+            ctx.w.untouched(what, v1(format!("/lists?org={org}")), Still::Lacks(name.clone()));
+        }
+        ctx.w.lists.push(ListRec { id: 0, org, name });
+    }
+
+    // One list (and its ledger export): the tasks the caller sees, or 404 when none and not the list's org.
+    let list_targets: Vec<i64> = fixture_lists.iter().copied().chain([MISSING]).collect();
+    for who in EVERYONE {
+        for &l in &list_targets {
+            let w = &ctx.w;
+            let visible = w.sees_list_id(who, l);
+            let e = expect_for(who, visible, visible, true);
+            let rel = if l == wf.wide {
+                format!("root's list with a task at every org, {}", w.relation(who, fx.root))
+            } else {
+                w.list_relation(who, l)
+            };
+            let in_list: Vec<&TaskRec> = w.tasks.iter().filter(|t| t.list == l && l != MISSING).collect();
+            let (seen, unseen): (Vec<&TaskRec>, Vec<&TaskRec>) = in_list.into_iter().partition(|t| w.sees_task(who, t));
+            let exempt: Vec<String> = w
+                .list(l)
+                .map(|x| w.names([x.org]))
+                .unwrap_or_default()
+                .into_iter()
+                .chain(seen.iter().flat_map(|t| w.names([t.org])))
+                .collect();
+            for (endpoint, suffix) in
+                [("GET /api/v1/lists/{id}", ""), ("GET /api/v1/lists/{id}/export.xlsx", "/export.xlsx")]
+            {
+                let mut c = Case::new(endpoint, Method::GET, v1(format!("/lists/{l}{suffix}")), who, rel.clone(), e)
+                    .target(w.list_data(l));
+                if e == Expect::Allow {
+                    // The title row of the export is not read back: the list's name is checked in JSON only.
+                    let name = w.list(l).map(|x| x.name.clone()).filter(|_| suffix.is_empty());
+                    c = c
+                        .contains(seen.iter().map(|t| t.title.clone()).chain(name))
+                        .secrets(unseen.iter().flat_map(|t| w.task_data(t.id)))
+                        .exempt(exempt.clone());
+                }
+                cases.push(c);
+            }
+        }
+    }
+
+    // A new task: writing org details at the list's org. One throwaway list per case.
+    for who in EVERYONE {
+        for &o in &targets {
+            let fresh = who != Who::Anon && o != MISSING;
+            let l = if fresh {
+                ctx.new_list(o, "矩阵临时清单").await
+            } else {
+                wf.lists.get(&o).copied().unwrap_or(MISSING)
+            };
+            let l_import = if fresh { ctx.new_list(o, "矩阵临时清单").await } else { l };
+            let title = ctx.numbered("矩阵新建任务");
+            let problem = ctx.numbered("矩阵导入问题");
+            let w = &ctx.w;
+            let visible = w.sees_list_id(who, l);
+            let e = expect_for(who, w.writes(who, o), visible, true);
+            let rel = w.list_relation(who, l);
+            let task_org = if o == MISSING { fx.br_a } else { o };
+            cases.push(
+                Case::new(
+                    "POST /api/v1/lists/{id}/tasks",
+                    Method::POST,
+                    v1(format!("/lists/{l}/tasks")),
+                    who,
+                    rel.clone(),
+                    e,
+                )
+                .json(json!({"title": title, "measure": MEASURE, "org_id": task_org}))
+                .target(w.list_data(l)),
+            );
+            let book = ledger(&problem, &w.name(task_org), vec![]);
+            cases.push(
+                Case::new(
+                    "POST /api/v1/lists/{id}/import",
+                    Method::POST,
+                    v1(format!("/lists/{l_import}/import")),
+                    who,
+                    rel,
+                    e,
+                )
+                .body(Body::Xlsx(book, Csrf::Own))
+                .target(w.list_data(l_import)),
+            );
+            if fresh && refused(e) {
+                let what = |op: &str| format!("{}'s throwaway list after {who}'s refused {op}", w.label(o));
+                let (a, b) = (what("new task"), what("import"));
+                ctx.w.untouched(a, v1(format!("/lists/{l}")), Still::Len("/tasks", 0));
+                ctx.w.untouched(b, v1(format!("/lists/{l_import}")), Still::Len("/tasks", 0));
+            }
+            ctx.intended_task(l, o, title);
+            ctx.intended_task(l_import, o, problem);
+        }
+    }
+
+    // The task's org lies in the list org's subtree; what the body names must be visible
+    // (an element of a framework the caller cannot read would show its name on the task's page).
+    let (_, root_el) = wf.fw[&fx.root];
+    let (b_fw, b_el) = wf.fw[&fx.ent_b];
+    let b_task = wf.tasks[&fx.ent_b];
+    let specials = [
+        (
+            Who::Staff,
+            fx.ent_a,
+            "element of ent_b's framework",
+            json!({"org_id": fx.ent_a, "element_id": b_el}),
+            Expect::HiddenRef,
+            ctx.w.fw_data(b_fw),
+        ),
+        (
+            Who::Staff,
+            fx.ent_a,
+            "element of root's framework",
+            json!({"org_id": fx.ent_a, "element_id": root_el}),
+            Expect::Allow,
+            vec![],
+        ),
+        (
+            Who::Staff,
+            fx.ent_a,
+            "cooperating ent_b",
+            json!({"org_id": fx.ent_a, "cooperating_org_ids": [fx.ent_b]}),
+            Expect::HiddenRef,
+            ctx.w.names([fx.ent_b]),
+        ),
+        (
+            Who::Sec,
+            fx.br_a,
+            "cooperating gb_a",
+            json!({"org_id": fx.br_a, "cooperating_org_ids": [fx.gb_a]}),
+            Expect::HiddenRef,
+            ctx.w.names([fx.gb_a]),
+        ),
+        (
+            Who::Sec,
+            fx.br_a,
+            "parent_id ent_b's task",
+            json!({"org_id": fx.br_a, "parent_id": b_task}),
+            Expect::HiddenRef,
+            ctx.w.task_data(b_task),
+        ),
+        (Who::Sec, fx.br_a, "task org br_b", json!({"org_id": fx.br_b}), Expect::HiddenRef, ctx.w.names([fx.br_b])),
+        (
+            Who::Sec,
+            fx.br_a,
+            "task org gb_a (above the list)",
+            json!({"org_id": fx.gb_a}),
+            Expect::HiddenRef,
+            ctx.w.names([fx.gb_a]),
+        ),
+        (Who::Sec, fx.br_a, "task org cell_a", json!({"org_id": fx.cell_a}), Expect::Allow, vec![]),
+        (
+            Who::Staff,
+            fx.gb_a,
+            "task org ent_a (above the list)",
+            json!({"org_id": fx.ent_a}),
+            Expect::Status(422),
+            vec![],
+        ),
+        (Who::Staff, fx.gb_a, "task org br_a2", json!({"org_id": br_a2}), Expect::Allow, vec![]),
+    ];
+    for (who, org, about, mut body, e, secrets) in specials {
+        let l = ctx.new_list(org, "矩阵临时清单").await;
+        let title = ctx.numbered("矩阵新建任务");
+        body["title"] = json!(title);
+        body["measure"] = json!(MEASURE);
+        let task_org = body["org_id"].as_i64().unwrap();
+        let w = &ctx.w;
+        let rel = format!("{}, {about}", w.list_relation(who, l));
+        cases.push(
+            Case::new("POST /api/v1/lists/{id}/tasks", Method::POST, v1(format!("/lists/{l}/tasks")), who, rel, e)
+                .json(body)
+                .secrets(secrets),
+        );
+        if refused(e) {
+            let what = format!("{}'s throwaway list after a task {about}", w.label(org));
+            ctx.w.untouched(what, v1(format!("/lists/{l}")), Still::Len("/tasks", 0));
+        }
+        ctx.intended_task(l, task_org, title);
+    }
+
+    // The ledger upload needs the session's X-CSRF-Token, whoever asks.
+    for (who, o, csrf) in [
+        (Who::Admin, fx.br_a, Csrf::Omit),
+        (Who::Admin, fx.br_a, Csrf::Wrong),
+        (Who::Staff, fx.ent_a, Csrf::Omit),
+        (Who::Sec, fx.br_a, Csrf::Omit),
+        (Who::Sec, fx.br_b, Csrf::Omit),
+        (Who::Member, fx.br_a, Csrf::Omit),
+    ] {
+        let problem = ctx.numbered("矩阵导入问题");
+        let w = &ctx.w;
+        let l = wf.lists[&o];
+        let rel = format!("{}, X-CSRF-Token {csrf:?}", w.list_relation(who, l));
+        cases.push(
+            Case::new(
+                "POST /api/v1/lists/{id}/import",
+                Method::POST,
+                v1(format!("/lists/{l}/import")),
+                who,
+                rel,
+                Expect::Status(403),
+            )
+            .body(Body::Xlsx(ledger(&problem, &w.name(o), vec![]), csrf))
+            .secrets(w.list_data(l)),
+        );
+        let what = format!("{}'s list after an import without the token", w.label(o));
+        ctx.w.untouched(what, v1(format!("/lists/{l}")), Still::Lacks(problem.clone()));
+        ctx.intended_task(l, o, problem);
+    }
+
+    // A ledger row naming an org outside the list org's subtree is refused; the answer quotes only the row.
+    for (who, org, responsible, coop) in [
+        (Who::Sec, fx.br_a, br_a2, vec![]),
+        (Who::Sec, fx.br_a, fx.br_a, vec![fx.br_b]),
+        (Who::Staff, fx.ent_a, fx.br_b, vec![]),
+        (Who::Staff, fx.gb_a, fx.gb_a, vec![fx.ent_b]),
+    ] {
+        let l = ctx.new_list(org, "矩阵临时清单").await;
+        let problem = ctx.numbered("矩阵导入问题");
+        let w = &ctx.w;
+        let typed: Vec<String> = w.names([responsible].into_iter().chain(coop.iter().copied()));
+        let book = ledger(&problem, &w.name(responsible), w.names(coop.iter().copied()));
+        let rel = format!("{}, a row naming {}", w.list_relation(who, l), typed.join(" and "));
+        cases.push(
+            Case::new(
+                "POST /api/v1/lists/{id}/import",
+                Method::POST,
+                v1(format!("/lists/{l}/import")),
+                who,
+                rel,
+                Expect::Status(422),
+            )
+            .body(Body::Xlsx(book, Csrf::Own))
+            .exempt(typed),
+        );
+        let what = format!("{}'s throwaway list after a row outside its subtree", w.label(org));
+        ctx.w.untouched(what, v1(format!("/lists/{l}")), Still::Len("/tasks", 0));
+        ctx.intended_task(l, responsible, problem);
+    }
+}
+
+async fn task_cases(ctx: &mut Ctx<'_>, wf: &WorkFx, cases: &mut Vec<Case>) {
+    let fx = ctx.w.fx;
+    let orgs = ctx.w.fixture_orgs.clone();
+
+    // One task: seen through its org, its list's org or a cooperating org.
+    let task_targets: Vec<i64> = orgs
+        .iter()
+        .flat_map(|o| [wf.tasks[o], wf.wide_tasks[o]])
+        .chain([wf.coop, wf.coop_child, wf.review, MISSING])
+        .collect();
+    for who in EVERYONE {
+        for &t in &task_targets {
+            let w = &ctx.w;
+            let visible = w.sees_task_id(who, t);
+            let e = expect_for(who, visible, visible, true);
+            let c = Case::new(
+                "GET /api/v1/tasks/{id}",
+                Method::GET,
+                v1(format!("/tasks/{t}")),
+                who,
+                w.task_relation(who, t),
+                e,
+            )
+            .target(w.task_data(t));
+            cases.push(if e == Expect::Allow { c.contains([w.title(t)]).exempt(w.shown_names(t)) } else { c });
+        }
+    }
+
+    // Evidence files: seen with their task.
+    for who in EVERYONE {
+        for (a, t, content) in wf.attachments.iter().cloned().chain([(MISSING, MISSING, String::new())]) {
+            let w = &ctx.w;
+            let visible = w.sees_task_id(who, t);
+            let e = expect_for(who, visible, visible, true);
+            let c = Case::new(
+                "GET /api/v1/attachments/{id}",
+                Method::GET,
+                v1(format!("/attachments/{a}")),
+                who,
+                format!("evidence of the {}", w.task_relation(who, t)),
+                e,
+            )
+            .target(w.task_data(t));
+            cases.push(if e == Expect::Allow { c.contains([content]) } else { c });
+        }
+    }
+
+    // Working a task, one throwaway task per case: at every fixture org, and ent_b's with br_a cooperating.
+    let targets: Vec<(i64, bool)> =
+        orgs.iter().map(|o| (*o, false)).chain([(fx.ent_b, true), (MISSING, false)]).collect();
+    for who in EVERYONE {
+        for &(o, coop) in &targets {
+            let fresh = who != Who::Anon && o != MISSING;
+            let fixture = if coop { wf.coop } else { wf.tasks.get(&o).copied().unwrap_or(MISSING) };
+            let coop_orgs: Vec<i64> = if coop { vec![fx.br_a] } else { vec![] };
+            let mut ts = Vec::new();
+            for _ in 0..7 {
+                ts.push(if fresh {
+                    ctx.new_task(wf.scratch[&o], o, &coop_orgs, None, None, "矩阵临时任务").await
+                } else {
+                    fixture
+                });
+            }
+            let [t_progress, t_submit, t_approve, t_return, t_attach, t_notice, t_respond] = ts[..] else {
+                unreachable!()
+            };
+            let notice = if fresh {
+                ctx.submit(t_approve).await;
+                ctx.submit(t_return).await;
+                ctx.new_notice(t_respond).await
+            } else {
+                wf.notices.get(&o).copied().unwrap_or(MISSING)
+            };
+            let note = ctx.numbered("矩阵进展说明");
+            let content = ctx.numbered("矩阵上传内容");
+            let file = format!("matrix-{}.txt", ctx.next());
+            let notice_note = ctx.numbered("矩阵督办说明");
+            let response = ctx.numbered("矩阵督办答复");
+            let reason = ctx.numbered("矩阵退回理由");
+            let w = &ctx.w;
+            let visible = w.sees_task_id(who, t_progress);
+            let writes = w.writes(who, o);
+            let rel = w.task_relation(who, t_progress);
+            let step_owner = match who {
+                Who::Anon => Expect::Unauth,
+                _ if visible && w.approves(who, o) => Expect::Allow,
+                _ if visible => Expect::Status(403),
+                _ => Expect::Hidden,
+            };
+            let above = match who {
+                Who::Anon => Expect::Unauth,
+                _ if visible && w.supervises(who, o) => Expect::Allow,
+                _ if visible => Expect::Status(403),
+                _ => Expect::Hidden,
+            };
+            let work = expect_for(who, writes, visible, true);
+            let evidence = expect_for(who, visible, visible, true);
+            let case = |endpoint, path: String, t: i64, e: Expect, body: Body| {
+                let c = Case::new(endpoint, Method::POST, path, who, rel.clone(), e).body(body).target(w.task_data(t));
+                if e == Expect::Allow {
+                    c.exempt(w.shown_names(t))
+                } else {
+                    c
+                }
+            };
+            let j = Body::Json;
+            cases.push(case(
+                "POST /api/v1/tasks/{id}/progress",
+                v1(format!("/tasks/{t_progress}/progress")),
+                t_progress,
+                work,
+                j(json!({"progress": 50, "note": note})),
+            ));
+            cases.push(case(
+                "POST /api/v1/tasks/{id}/closeout",
+                v1(format!("/tasks/{t_submit}/closeout")),
+                t_submit,
+                work,
+                j(json!({"action": "submit"})),
+            ));
+            cases.push(case(
+                "POST /api/v1/tasks/{id}/closeout",
+                v1(format!("/tasks/{t_approve}/closeout")),
+                t_approve,
+                step_owner,
+                j(json!({"action": "approve", "step": 0})),
+            ));
+            cases.push(case(
+                "POST /api/v1/tasks/{id}/closeout",
+                v1(format!("/tasks/{t_return}/closeout")),
+                t_return,
+                step_owner,
+                j(json!({"action": "return", "step": 0, "reason": reason})),
+            ));
+            cases.push(case(
+                "POST /api/v1/tasks/{id}/attachments",
+                v1(format!("/tasks/{t_attach}/attachments?name={file}")),
+                t_attach,
+                evidence,
+                Body::Raw(content.clone().into_bytes(), Csrf::Own),
+            ));
+            cases.push(case(
+                "POST /api/v1/tasks/{id}/notices",
+                v1(format!("/tasks/{t_notice}/notices")),
+                t_notice,
+                above,
+                j(json!({"note": notice_note})),
+            ));
+            cases.push(case(
+                "POST /api/v1/notices/{id}/respond",
+                v1(format!("/notices/{notice}/respond")),
+                t_respond,
+                work,
+                j(json!({"response": response})),
+            ));
+            if fresh {
+                let what = |op: &str| format!("{}'s throwaway task after {who}'s refused {op}", w.label(o));
+                let path = |t: i64| v1(format!("/tasks/{t}"));
+                let mut checks = Vec::new();
+                if refused(work) {
+                    checks.push((what("progress"), path(t_progress), Still::Eq("/task/progress", json!(0.0))));
+                    checks.push((what("progress"), path(t_progress), Still::Eq("/task/status", json!("open"))));
+                    checks.push((what("submit"), path(t_submit), Still::Eq("/task/status", json!("open"))));
+                    checks.push((what("response"), path(t_respond), Still::Eq("/notices/0/response", Value::Null)));
+                }
+                if refused(step_owner) {
+                    checks.push((what("approval"), path(t_approve), Still::Eq("/task/status", json!("under_review"))));
+                    checks.push((what("return"), path(t_return), Still::Eq("/task/status", json!("under_review"))));
+                }
+                if refused(evidence) {
+                    checks.push((what("upload"), path(t_attach), Still::Len("/attachments", 0)));
+                }
+                if refused(above) {
+                    checks.push((what("notice"), path(t_notice), Still::Len("/notices", 0)));
+                }
+                for (a, b, c) in checks {
+                    ctx.w.untouched(a, b, c);
+                }
+                ctx.task_mut(t_progress).data.push(note);
+                ctx.task_mut(t_return).data.push(reason);
+                ctx.task_mut(t_attach).data.extend([content, file]);
+                ctx.task_mut(t_notice).data.push(notice_note);
+                ctx.task_mut(t_notice).shown.push(fx.root);
+                ctx.task_mut(t_respond).data.push(response);
+            }
+        }
+    }
+
+    // The evidence upload needs the session's X-CSRF-Token, whoever asks.
+    for (who, o, csrf) in [
+        (Who::Admin, fx.br_a, Csrf::Omit),
+        (Who::Admin, fx.br_a, Csrf::Wrong),
+        (Who::Staff, fx.gb_a, Csrf::Omit),
+        (Who::Sec, fx.br_a, Csrf::Omit),
+        (Who::Sec, fx.br_b, Csrf::Omit),
+        (Who::Member, fx.br_a, Csrf::Omit),
+    ] {
+        let content = ctx.numbered("矩阵上传内容");
+        let w = &ctx.w;
+        let t = wf.tasks[&o];
+        let rel = format!("{}, X-CSRF-Token {csrf:?}", w.task_relation(who, t));
+        cases.push(
+            Case::new(
+                "POST /api/v1/tasks/{id}/attachments",
+                Method::POST,
+                v1(format!("/tasks/{t}/attachments?name=matrix-csrf.txt")),
+                who,
+                rel,
+                Expect::Status(403),
+            )
+            .body(Body::Raw(content.clone().into_bytes(), csrf))
+            .secrets(w.task_data(t)),
+        );
+        ctx.task_mut(t).data.push(content);
+    }
+}
+
+fn figure_cases(ctx: &mut Ctx<'_>, wf: &WorkFx, cases: &mut Vec<Case>) {
+    let w = &ctx.w;
+    let fx = w.fx;
+    let orgs = w.fixture_orgs.clone();
+
+    // The to-do centre: what waits for the caller, nothing for a member.
+    let nothing = json!({"approvals": [], "due_soon": [], "overdue": [], "notices": [],
+        "counts": {"approvals": 0, "due_soon": 0, "overdue": 0, "notices": 0, "total": 0}});
+    for who in EVERYONE {
+        let e = if who == Who::Anon { Expect::Unauth } else { Expect::Allow };
+        let c = Case::new("GET /api/v1/todo", Method::GET, v1("/todo"), who, "-".into(), e);
+        cases.push(match who {
+            Who::Anon => c,
+            Who::Member => c.equals(nothing.clone()),
+            _ => {
+                // Its own tasks due soon (with a notice each) or overdue, and the steps it reviews.
+                let mine = orgs.iter().filter(|o| w.writes(who, **o));
+                let c = c.contains(mine.flat_map(|o| [w.title(wf.tasks[o]), w.title(wf.wide_tasks[o])]));
+                if w.approves(who, fx.br_a) {
+                    c.contains([w.title(wf.review)])
+                } else {
+                    c.secrets([w.title(wf.review)])
+                }
+            }
+        });
+    }
+
+    // Figures and the supervision board: reading the org.
+    let targets: Vec<i64> = orgs.iter().copied().chain([MISSING]).collect();
+    for who in EVERYONE {
+        for &t in &targets {
+            let visible = w.reads(who, t);
+            let e = expect_for(who, visible, visible, true);
+            let rel = w.relation(who, t);
+            let c = Case::new(
+                "GET /api/v1/orgs/{id}/stats/tasks",
+                Method::GET,
+                v1(format!("/orgs/{t}/stats/tasks")),
+                who,
+                rel.clone(),
+                e,
+            )
+            .target(w.org_data(t));
+            cases.push(if e == Expect::Allow { c.contains(["\"completion_rate\"".to_string()]) } else { c });
+            let mut c =
+                Case::new("GET /api/v1/orgs/{id}/board", Method::GET, v1(format!("/orgs/{t}/board")), who, rel, e)
+                    .target(w.org_data(t));
+            if e == Expect::Allow {
+                // A row per child org; the org's own overdue tasks (root's list gave each one).
+                let others = orgs.iter().filter(|o| **o != t);
+                c = c
+                    .contains([w.name(t), w.title(wf.wide_tasks[&t])])
+                    .secrets(w.fixture_names_where(|o| o != t && w.parent.get(&o) != Some(&t)))
+                    .secrets(others.map(|o| w.title(wf.wide_tasks[o])))
+                    .secrets(orgs.iter().map(|o| w.title(wf.tasks[o])));
+            }
+            cases.push(c);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
 // Running
 // ---------------------------------------------------------------------------
 
+/// The text of a roster or a rectification ledger (whichever the workbook is).
 fn xlsx_text(bytes: &[u8]) -> String {
-    match dangjian_excel::parse(bytes) {
-        Ok(rows) => rows
+    let roster = dangjian_excel::parse(bytes);
+    if let Ok(rows) = &roster {
+        if !rows.is_empty() {
+            return rows
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{} {} {} {} {}",
+                        r.name,
+                        r.id_number.as_str(),
+                        r.phone.as_deref().unwrap_or(""),
+                        r.branch,
+                        r.cell.as_deref().unwrap_or("")
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+        }
+    }
+    let opt = |s: &Option<String>| s.clone().unwrap_or_default();
+    match (dangjian_excel::parse_ledger(bytes), roster) {
+        (Ok(rows), _) if !rows.is_empty() => rows
             .iter()
             .map(|r| {
                 format!(
-                    "{} {} {} {} {}",
-                    r.name,
-                    r.id_number.as_str(),
-                    r.phone.as_deref().unwrap_or(""),
-                    r.branch,
-                    r.cell.as_deref().unwrap_or("")
+                    "{} {} {} {} {} {} {} {} {} {}",
+                    opt(&r.seq),
+                    opt(&r.category),
+                    r.problem,
+                    r.measure,
+                    r.responsible_org,
+                    opt(&r.responsible_person),
+                    opt(&r.leading_leader),
+                    r.cooperating_orgs.join("、"),
+                    opt(&r.target),
+                    opt(&r.note)
                 )
             })
             .collect::<Vec<_>>()
             .join("\n"),
-        Err(e) => format!("<{} bytes of xlsx that do not parse as a roster: {e}>", bytes.len()),
+        (_, Ok(_)) | (Ok(_), Err(_)) => String::new(),
+        (Err(le), Err(e)) => {
+            format!("<{} bytes of xlsx that parse neither as a roster ({e}) nor as a ledger ({le})>", bytes.len())
+        }
     }
 }
 
@@ -1532,6 +2892,38 @@ async fn update_body(app: &TestApp, cl: &Clients, w: &World, person: i64, org: O
     body
 }
 
+/// An answer's text, searchable fast for the many fresh `矩阵…N号` strings:
+/// each such string starts at a 矩阵 and ends at the first 号 after it, so it
+/// occurs in the text exactly when it is one of the text's tokens.
+struct Haystack<'a> {
+    text: &'a str,
+    tokens: HashSet<&'a str>,
+}
+
+impl<'a> Haystack<'a> {
+    fn new(text: &'a str) -> Haystack<'a> {
+        let mut tokens = HashSet::new();
+        for (i, _) in text.match_indices("矩阵") {
+            let rest = &text[i..];
+            if let Some(end) =
+                rest.char_indices().take(40).find(|(_, ch)| *ch == '号').map(|(j, _)| j + '号'.len_utf8())
+            {
+                tokens.insert(&rest[..end]);
+            }
+        }
+        Haystack { text, tokens }
+    }
+
+    fn has(&self, s: &str) -> bool {
+        let numbered = s.starts_with("矩阵") && s.ends_with('号') && s.matches('号').count() == 1;
+        if numbered {
+            self.tokens.contains(s)
+        } else {
+            self.text.contains(s)
+        }
+    }
+}
+
 async fn run_case(app: &TestApp, cl: &Clients, w: &World, c: &Case) -> Result<(), String> {
     // Logging in or out would change a shared client's session: those use a fresh one.
     let fresh;
@@ -1545,8 +2937,9 @@ async fn run_case(app: &TestApp, cl: &Clients, w: &World, c: &Case) -> Result<()
     match &c.body {
         Body::Empty => {}
         Body::Json(v) => rb = rb.json(v),
-        Body::Xlsx(bytes, csrf) => {
-            rb = rb.header(CONTENT_TYPE, XLSX).body(bytes.clone());
+        Body::Xlsx(bytes, csrf) | Body::Raw(bytes, csrf) => {
+            let ctype = if matches!(c.body, Body::Xlsx(..)) { XLSX } else { "text/plain; charset=utf-8" };
+            rb = rb.header(CONTENT_TYPE, ctype).body(bytes.clone());
             match (csrf, cl.csrf(c.who)) {
                 (Csrf::Own, Some(t)) => rb = rb.header("x-csrf-token", t),
                 (Csrf::Wrong, _) => rb = rb.header("x-csrf-token", "0".repeat(64)),
@@ -1566,13 +2959,14 @@ async fn run_case(app: &TestApp, cl: &Clients, w: &World, c: &Case) -> Result<()
     if !c.expect.accepts(status, json.as_ref()) {
         problems.push(format!("expected {:?}, got {status}", c.expect));
     }
+    let hay = Haystack::new(&text);
     let foreign = w.foreign.get(&c.who).map(Vec::as_slice).unwrap_or_default();
     let mut leaked: Vec<&str> = c
         .secrets
         .iter()
         .chain(foreign)
         .map(String::as_str)
-        .filter(|s| !s.is_empty() && !c.exempt.iter().any(|e| e == s) && text.contains(s))
+        .filter(|s| !s.is_empty() && !c.exempt.iter().any(|e| e == s) && hay.has(s))
         .collect();
     leaked.sort_unstable();
     leaked.dedup();
@@ -1580,7 +2974,7 @@ async fn run_case(app: &TestApp, cl: &Clients, w: &World, c: &Case) -> Result<()
         problems.push(format!("leaks {leaked:?}"));
     }
     if (200..300).contains(&status) {
-        let missing: Vec<&String> = c.contains.iter().filter(|s| !text.contains(s.as_str())).collect();
+        let missing: Vec<&String> = c.contains.iter().filter(|s| !hay.has(s)).collect();
         if !missing.is_empty() {
             problems.push(format!("lacks {missing:?}"));
         }
@@ -1679,6 +3073,25 @@ async fn scope_checks(app: &TestApp, cl: &Clients, w: &World, ids: &Ids) -> (usi
             failures.push(format!("fixture person {} changed: {got}", p.label));
         }
     }
+    // Whatever a refused write aimed at is as it was.
+    for u in &w.untouched {
+        checks += 1;
+        let r = cl.admin.get(app.url(&u.path)).send().await.unwrap();
+        let status = r.status().as_u16();
+        let text = r.text().await.unwrap_or_default();
+        let json: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        let holds = status == 200
+            && match &u.still {
+                Still::Eq(p, v) => json.pointer(p) == Some(v),
+                Still::Len(p, n) => json.pointer(p).and_then(Value::as_array).map(Vec::len) == Some(*n),
+                Still::Lacks(s) => !text.contains(s.as_str()),
+                Still::Count(s, n) => text.matches(s.as_str()).count() == *n,
+            };
+        if !holds {
+            let snippet: String = text.chars().take(300).collect();
+            failures.push(format!("{} changed: GET {} as admin2 → {status} {snippet}", u.what, u.path));
+        }
+    }
     for who in [Who::Member, Who::Sec, Who::Staff, Who::Admin] {
         checks += 1;
         let (_, me) = get(who, v1("/me")).await;
@@ -1713,7 +3126,8 @@ async fn authorization_matrix() {
         let started = Instant::now();
         let cl = login_all(&app).await;
         let (world, ids) = setup(&app, &cl).await;
-        let mut ctx = Ctx { app: &app, admin: cl.admin.clone(), w: world, n: 1000 };
+        let csrf = cl.csrf(Who::Admin).unwrap().to_string();
+        let mut ctx = Ctx { app: &app, admin: cl.admin.clone(), csrf, w: world, n: 1000 };
         let mut cases = build(&mut ctx, &ids).await;
         // The cases must not depend on their order: DANGJIAN_AUTHZ_SHUFFLE=<seed> runs them shuffled.
         if let Some(seed) = std::env::var("DANGJIAN_AUTHZ_SHUFFLE").ok().and_then(|s| s.parse::<u64>().ok()) {

@@ -7,6 +7,7 @@ mod admin;
 mod orgs;
 mod people;
 mod session;
+mod work;
 
 use axum::routing::{get, post};
 use axum::Router;
@@ -48,6 +49,26 @@ pub fn router() -> Router<AppState> {
         .route("/users/{id}/grants/{gid}/revoke", post(admin::revoke))
         .route("/users/{id}/unlock", post(admin::unlock))
         .route("/audit", get(admin::audit))
+        .route("/todo", get(work::todo))
+        .route("/notices/{id}/respond", post(work::respond_notice))
+        .route("/orgs/{id}/lists", get(work::lists).post(work::create_list))
+        .route("/lists/{id}", get(work::list_page))
+        .route("/lists/{id}/tasks", post(work::create_task))
+        .route("/lists/{id}/import", post(work::import_ledger))
+        .route("/lists/{id}/export.xlsx", get(work::export_ledger))
+        .route("/ledger/template.xlsx", get(work::ledger_template))
+        .route("/tasks/{id}", get(work::task_page))
+        .route("/tasks/{id}/progress", post(work::report_progress))
+        .route("/tasks/{id}/closeout", post(work::closeout))
+        .route("/tasks/{id}/attachments", post(work::upload_evidence))
+        .route("/tasks/{id}/notices", post(work::issue_notice))
+        .route("/orgs/{id}/frameworks", get(work::frameworks).post(work::create_framework))
+        .route("/frameworks/{id}", get(work::framework_page))
+        .route("/frameworks/{id}/elements", post(work::add_element))
+        .route("/frameworks/{id}/mechanisms", post(work::add_mechanism))
+        .route("/frameworks/{id}/copy", post(work::copy_framework))
+        .route("/elements/{id}", post(work::update_element))
+        .route("/orgs/{id}/board", get(work::board))
 }
 
 /// What every page's layout needs: the user, language and CSRF token.
