@@ -24,7 +24,7 @@ use crate::api;
         api::work::compare, api::work::add_element, api::work::update_element, api::work::add_mechanism,
         api::work::lists, api::work::create_list, api::work::list, api::work::create_task, api::work::task, api::work::progress,
         api::work::closeout, api::work::upload, api::work::download, api::work::issue_notice, api::work::respond,
-        api::work::todo, api::work::stats, api::work::board, api::work::ledger_template, api::work::import_ledger, api::work::export_ledger,
+        api::work::todo, api::work::stats, api::work::board, api::work::ledger_template, api::work::import_ledger, api::work::export_ledger, api::work::procedures, api::work::create_procedure,
     ),
     tags((name = "session"), (name = "orgs"), (name = "people"), (name = "users"), (name = "audit"), (name = "frameworks"), (name = "tasks"))
 )]

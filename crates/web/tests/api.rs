@@ -463,3 +463,61 @@ async fn removing_the_newest_audit_entries_is_detected() {
         assert_eq!(broken["broken_at"], n);
     });
 }
+
+#[tokio::test]
+async fn an_enterprise_defines_its_own_closeout_procedure() {
+    on_both!(app, {
+        let (staff, _) = app.login("staff_a").await;
+        // Two steps: the branch's own check, then the enterprise itself (a named org).
+        let r = staff
+            .post(app.url("/api/v1/procedures"))
+            .json(&json!({"org_id": app.fx.ent_a, "procedure": {"name": "两步销号", "steps": [
+                {"name": "支部自查", "actor": {"at": "task_org", "role": "branch_secretary"}, "evidence_required": false},
+                {"name": "公司党委审定", "actor": {"at": "org", "role": "committee_staff", "org_id": app.fx.ent_a}, "evidence_required": false}
+            ]}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        let proc_id = json_of(r).await["id"].as_i64().unwrap();
+        let bad = staff
+            .post(app.url("/api/v1/procedures"))
+            .json(&json!({"org_id": app.fx.ent_a, "procedure": {"name": "空", "steps": []}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(bad.status(), 422);
+        let list = json_of(
+            staff
+                .post(app.url("/api/v1/lists"))
+                .json(&json!({"org_id": app.fx.ent_a, "kind": "task", "name": "年度任务", "procedure_id": proc_id}))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        let task = json_of(
+            staff
+                .post(app.url(&format!("/api/v1/lists/{}/tasks", list["id"])))
+                .json(&json!({"title": "开展主题党日", "org_id": app.fx.br_a, "due_on": "2099-12-31"}))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        let id = task["id"].as_i64().unwrap();
+        let (sec, _) = app.login("sec_a").await;
+        let act = |c: &reqwest::Client, body: Value| {
+            c.post(app.url(&format!("/api/v1/tasks/{id}/closeout"))).json(&body).send()
+        };
+        assert_eq!(act(&sec, json!({"action": "submit"})).await.unwrap().status(), 200);
+        assert_eq!(act(&sec, json!({"action": "approve", "step": 0})).await.unwrap().status(), 200);
+        // The second step belongs to the enterprise, not the branch.
+        assert_eq!(act(&sec, json!({"action": "approve", "step": 1})).await.unwrap().status(), 403);
+        let r = json_of(act(&staff, json!({"action": "approve", "step": 1})).await.unwrap()).await;
+        assert_eq!(r["status"], "closed");
+        let detail = json_of(staff.get(app.url(&format!("/api/v1/tasks/{id}"))).send().await.unwrap()).await;
+        assert_eq!(detail["procedure_name"], "两步销号");
+        assert_eq!(detail["steps"], json!(["支部自查", "公司党委审定"]));
+    });
+}

@@ -2012,6 +2012,30 @@ async fn framework_cases(ctx: &mut Ctx<'_>, wf: &WorkFx, cases: &mut Vec<Case>) 
         }
     }
 
+    // Close-out procedures: anyone logged in reads them; defining one needs structure rights at its org.
+    for who in EVERYONE {
+        let e = if who == Who::Anon { Expect::Unauth } else { Expect::Allow };
+        cases.push(Case::new("GET /api/v1/procedures", Method::GET, v1("/procedures"), who, "-".into(), e));
+    }
+    for who in EVERYONE {
+        for &t in &targets {
+            let name = ctx.numbered("矩阵销号程序");
+            let w = &ctx.w;
+            let mut e = expect_for(who, w.structure_on(who, t), w.reads(who, t), true);
+            if e == Expect::Hidden {
+                e = Expect::HiddenRef; // the org is named in the body
+            }
+            let body = json!({"org_id": t, "procedure": {"name": name, "steps": [
+                {"name": "上级审核", "actor": {"at": "parent", "role": "committee_staff"}, "evidence_required": false}
+            ]}});
+            cases.push(
+                Case::new("POST /api/v1/procedures", Method::POST, v1("/procedures"), who, w.relation(who, t), e)
+                    .json(body)
+                    .target(w.org_data(t)),
+            );
+        }
+    }
+
     // A new framework: structure rights at its org.
     for who in EVERYONE {
         for &t in &targets {

@@ -71,6 +71,7 @@ pub fn router() -> Router<AppState> {
         .route("/attachments/{id}", get(work::download))
         .route("/notices/{id}/respond", post(work::respond))
         .route("/todo", get(work::todo))
+        .route("/procedures", get(work::procedures).post(work::create_procedure))
         .route("/orgs/{id}/stats/tasks", get(work::stats))
         .route("/orgs/{id}/board", get(work::board))
 }

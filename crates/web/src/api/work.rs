@@ -433,3 +433,57 @@ pub async fn export_ledger(State(s): State<AppState>, user: CurrentUser, Path(id
     let (list, rows) = s.db.scoped(&user.principal).ledger_rows(id, today()).await.loc(user.locale)?;
     Ok(super::people::xlsx_response(dangjian_excel::export_ledger(&list.name, &rows), &format!("{}.xlsx", list.name)))
 }
+
+#[derive(Serialize, ToSchema)]
+pub struct ProcedureOut {
+    pub id: i64,
+    /// The org that defined it (none for the shipped sample).
+    pub org_id: Option<i64>,
+    pub name: String,
+    /// A shipped sample the enterprise is expected to adapt.
+    pub sample: bool,
+    /// Ordered steps: name, actor {at: task_org|parent|grandparent|org, role, org_id?}, evidence_required, hint.
+    #[schema(value_type = Object)]
+    pub steps: serde_json::Value,
+}
+
+/// Close-out procedures of the tenant (the shipped sample included, once used).
+#[utoipa::path(get, path = "/api/v1/procedures", tag = "tasks", responses((status = 200, body = [ProcedureOut])))]
+pub async fn procedures(State(s): State<AppState>, user: CurrentUser) -> AppResult<Json<Vec<ProcedureOut>>> {
+    let all = s.db.scoped(&user.principal).procedures().await.loc(user.locale)?;
+    Ok(Json(
+        all.into_iter()
+            .map(|(id, org_id, p)| ProcedureOut {
+                id,
+                org_id,
+                name: p.name.clone(),
+                sample: p.sample,
+                steps: serde_json::to_value(&p.steps).unwrap_or_default(),
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewProcedure {
+    pub org_id: i64,
+    /// {name, steps: [{name, actor: {at, role, org_id?}, evidence_required, hint}]}
+    #[schema(value_type = Object)]
+    pub procedure: dangjian_domain::closeout::Procedure,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CreatedId {
+    pub id: i64,
+}
+
+/// An enterprise's own close-out procedure (lists then name it as `procedure_id`).
+#[utoipa::path(post, path = "/api/v1/procedures", tag = "tasks", request_body = NewProcedure, responses((status = 201, body = CreatedId), (status = 422, description = "A step without a name, or no steps")))]
+pub async fn create_procedure(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Json(r): Json<NewProcedure>,
+) -> AppResult<(StatusCode, Json<CreatedId>)> {
+    let id = s.db.scoped(&user.principal).create_procedure(r.org_id, &r.procedure).await.loc(user.locale)?;
+    Ok((StatusCode::CREATED, Json(CreatedId { id })))
+}
