@@ -2,6 +2,8 @@
 //! served on a loopback port and spoken to over HTTP.
 #![allow(dead_code, clippy::disallowed_methods)]
 
+pub mod browser;
+
 use chrono::NaiveDate;
 use dangjian_domain::org::OrgKind;
 use dangjian_domain::role::Role;
