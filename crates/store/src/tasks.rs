@@ -106,36 +106,7 @@ const TASK_FROM: &str = "FROM tasks t JOIN orgs o ON o.tenant_id = t.tenant_id A
     JOIN task_lists l ON l.tenant_id = t.tenant_id AND l.id = t.list_id";
 
 fn task_from(r: &AnyRow) -> StoreResult<Task> {
-    Ok(Task {
-        id: r.try_get(0)?,
-        list_id: r.try_get(1)?,
-        parent_id: r.try_get(2)?,
-        level: r.try_get(3)?,
-        seq: r.try_get(4)?,
-        category: r.try_get(5)?,
-        title: r.try_get(6)?,
-        measure: r.try_get(7)?,
-        target: r.try_get(8)?,
-        element_id: r.try_get(9)?,
-        org_id: r.try_get(10)?,
-        org_name: r.try_get(11)?,
-        person: r.try_get(12)?,
-        leader: r.try_get(13)?,
-        start_on: r.try_get(14)?,
-        due_on: r.try_get(15)?,
-        weight: r.try_get(16)?,
-        progress: r.try_get(17)?,
-        status: r.try_get(18)?,
-        round: r.try_get(19)?,
-        step: r.try_get(20)?,
-        closed_on: r.try_get(21)?,
-        decision_kind: r.try_get(22)?,
-        pre_review_on: r.try_get(23)?,
-        pre_review_conclusion: r.try_get(24)?,
-        decided_on: r.try_get(25)?,
-        note: r.try_get(26)?,
-        version: r.try_get(27)?,
-    })
+    task_from_offset(r, 0)
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -1544,6 +1515,7 @@ impl StoreError {
     }
 }
 
+/// A task from the row's columns `off..off + 28` (in `TASK_COLS` order).
 fn task_from_offset(r: &AnyRow, off: usize) -> StoreResult<Task> {
     Ok(Task {
         id: r.try_get(off)?,
