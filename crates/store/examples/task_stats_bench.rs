@@ -114,6 +114,8 @@ async fn main() {
         .await
         .unwrap();
     println!("tasks: {} in {:.1?}", n.created, started.elapsed());
+    // Measure the steady state: statistics as autovacuum would have gathered them.
+    sqlx::query("ANALYZE").execute(db.pool()).await.unwrap();
 
     let today = d(2025, 9, 1);
     for (label, org) in [("root", root), ("enterprise", enterprises[0]), ("branch", branches[0])] {

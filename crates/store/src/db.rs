@@ -133,6 +133,16 @@ impl Db {
                 AnyPoolOptions::new()
                     .max_connections(16)
                     .acquire_timeout(Duration::from_secs(30))
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            // sqlx prepares every statement; after five runs PostgreSQL may
+                            // switch to a generic plan that cannot see whether `$2` is a
+                            // branch or the group root, and the subtree queries then picked
+                            // plans taking 27-50 s at 5,000 branches. Plan each execution.
+                            conn.execute("SET plan_cache_mode = force_custom_plan").await?;
+                            Ok(())
+                        })
+                    })
                     .connect_with(options)
                     .await?
             }
