@@ -43,7 +43,7 @@
 
 mod blueprint;
 mod builder;
-mod names;
+pub mod names;
 mod people;
 
 use chrono::NaiveDate;

@@ -170,7 +170,7 @@ fn surname(rng: &mut impl Rng) -> &'static str {
 }
 
 /// A synthetic Chinese name; the given-name style follows the birth year.
-pub(crate) fn person_name(rng: &mut impl Rng, gender: Gender, birth_year: i32) -> String {
+pub fn person_name(rng: &mut impl Rng, gender: Gender, birth_year: i32) -> String {
     loop {
         let younger = birth_year >= 1982 || (birth_year >= 1975 && rng.gen_bool(0.3));
         let pool = match (gender, younger) {
@@ -203,7 +203,7 @@ const MOBILE_PREFIXES: &[&str] = &[
 ];
 
 /// An 11-digit mainland mobile number.
-pub(crate) fn mobile(rng: &mut impl Rng) -> String {
+pub fn mobile(rng: &mut impl Rng) -> String {
     let prefix = MOBILE_PREFIXES[rng.gen_range(0..MOBILE_PREFIXES.len())];
     format!("{prefix}{:08}", rng.gen_range(0..100_000_000u32))
 }

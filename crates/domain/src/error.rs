@@ -119,6 +119,7 @@ codes! {
     ReasonRequired => "reason_required", "退回时必须填写原因", "a return needs a reason";
     StepNotYours => "step_not_yours", "此步骤不由您审核", "this step is not yours to act on";
     StepTaken => "step_taken", "此步骤刚刚已由他人处理，请刷新后查看最新状态", "someone else just acted on this step; reload to see where it stands";
+    DatabaseNotEmpty => "database_not_empty", "数据库中已有数据：生成器只填充空数据库", "the database already holds data: the generator fills only an empty database";
     Internal => "internal", "系统内部错误，请稍后重试或联系管理员", "internal error; try again or contact the administrator";
 }
 

@@ -25,13 +25,15 @@
 //!   evidence, supervision notices and escalation, the to-do centre, figures).
 //! - [`crypto`] encrypts sensitive fields at rest (AES-256-GCM) and computes
 //!   the blind index that keeps ID numbers unique without storing them in clear.
-//! - [`seed`] loads the demo group.
+//! - [`seed`] loads the demo group; [`generate`] fills an empty database with
+//!   a synthetic group at scale S, M or L (`dangjian gen`) for benchmarks.
 
 pub mod audit;
 pub mod crypto;
 pub mod db;
 pub mod error;
 pub mod frameworks;
+pub mod generate;
 pub mod import;
 pub mod orgs;
 pub mod people;
