@@ -1260,14 +1260,18 @@ impl Scoped<'_> {
             SUM(CASE WHEN t.status = 'closed' THEN 1 ELSE 0 END), \
             SUM(CASE WHEN t.status = 'closed' AND t.closed_on <= t.due_on THEN 1 ELSE 0 END), \
             SUM(CASE WHEN t.status <> 'closed' AND t.due_on < $5 THEN 1 ELSE 0 END)";
-        let total_row = sqlx::query(&format!("SELECT {sums} {base}"))
-            .bind(t)
-            .bind(org_id)
-            .bind(date_text(from))
-            .bind(date_text(to))
-            .bind(date_text(today))
-            .fetch_one(&self.db.pool)
-            .await?;
+        // All three queries take the same parameters: tenant, org, period, today.
+        let fetch = |sql: String| async move {
+            sqlx::query(&sql)
+                .bind(t)
+                .bind(org_id)
+                .bind(date_text(from))
+                .bind(date_text(to))
+                .bind(date_text(today))
+                .fetch_all(&self.db.pool)
+                .await
+        };
+        let total_row = fetch(format!("SELECT {sums} {base}")).await?.into_iter().next().ok_or(StoreError::NotFound)?;
         let group = |r: &AnyRow, key: String, name: String| -> StoreResult<StatsGroup> {
             let total: i64 = r.try_get(2)?;
             let closed: i64 = r.try_get::<Option<i64>, _>(3)?.unwrap_or(0);
@@ -1281,7 +1285,7 @@ impl Scoped<'_> {
                 completion_rate: dangjian_domain::task::completion_rate(closed, total),
             })
         };
-        let by_element_rows = sqlx::query(&format!(
+        let by_element_rows = fetch(format!(
             "SELECT t.element_id, COALESCE(e.name, ''), {sums} {base_e} GROUP BY t.element_id, e.name ORDER BY t.element_id",
             base_e = base.replacen(
                 "FROM tasks t",
@@ -1289,14 +1293,8 @@ impl Scoped<'_> {
                 1
             )
         ))
-        .bind(t)
-        .bind(org_id)
-        .bind(date_text(from))
-        .bind(date_text(to))
-        .bind(date_text(today))
-        .fetch_all(&self.db.pool)
         .await?;
-        let by_list_rows = sqlx::query(&format!(
+        let by_list_rows = fetch(format!(
             "SELECT l.kind, l.kind, {sums} {base_l} GROUP BY l.kind ORDER BY l.kind",
             base_l = base.replacen(
                 "FROM tasks t",
@@ -1304,12 +1302,6 @@ impl Scoped<'_> {
                 1
             )
         ))
-        .bind(t)
-        .bind(org_id)
-        .bind(date_text(from))
-        .bind(date_text(to))
-        .bind(date_text(today))
-        .fetch_all(&self.db.pool)
         .await?;
         let total: i64 = total_row.try_get(0)?;
         let closed: i64 = total_row.try_get::<Option<i64>, _>(1)?.unwrap_or(0);
