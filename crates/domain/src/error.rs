@@ -120,6 +120,22 @@ codes! {
     StepNotYours => "step_not_yours", "此步骤不由您审核", "this step is not yours to act on";
     StepTaken => "step_taken", "此步骤刚刚已由他人处理，请刷新后查看最新状态", "someone else just acted on this step; reload to see where it stands";
     DatabaseNotEmpty => "database_not_empty", "数据库中已有数据：生成器只填充空数据库", "the database already holds data: the generator fills only an empty database";
+    KindKeyFormat => "kind_key_format", "类型代码只能用小写字母、数字和下划线（2至40位，以字母开头）", "a kind key uses lowercase letters, digits and _ (2 to 40, starting with a letter)";
+    KindDuplicate => "kind_duplicate", "已有同一代码的活动类型", "an activity kind with this key already exists";
+    UnknownKind => "unknown_kind", "活动类型无效", "unknown activity kind";
+    UnknownAttendance => "unknown_attendance", "出勤情况应为出席、缺席、请假或列席", "attendance must be present, absent, leave or sit_in";
+    AbsenceReasonRequired => "absence_reason_required", "缺席或请假须填写原因", "absence and leave need a reason";
+    NotOnRoster => "not_on_roster", "此人不在该组织的应到名单中", "this person is not on the organization's roster";
+    AttendanceDuplicate => "attendance_duplicate", "同一人在出勤名单中出现多次", "this person appears twice in the attendance list";
+    PlannedHasAttendance => "planned_has_attendance", "计划中的活动不能登记出勤，请先标记为已召开", "a planned activity has no attendance yet; mark it held first";
+    NotFirstTopic => "not_first_topic", "只有第一议题学习记录才能生成落实任务", "only a first-topic record produces implementation tasks";
+    UnsupportedMediaType => "unsupported_media_type", "文件类型不受支持：请上传 mp4、webm、mov 视频，jpg、png、webp 图片或 pdf、docx、xlsx 文档", "unsupported file type: upload mp4, webm or mov video, jpg, png or webp photos, or pdf, docx or xlsx documents";
+    MediaTypeMismatch => "media_type_mismatch", "文件内容与扩展名不符", "the file's content does not match its name";
+    UploadIncomplete => "upload_incomplete", "上传中断，文件未保存，请重新上传", "the upload broke off and nothing was stored; upload again";
+    EmptyFile => "empty_file", "文件为空", "the file is empty";
+    InvalidDeviceToken => "invalid_device_token", "设备令牌无效或已吊销", "the device token is invalid or revoked";
+    NotWorkTeam => "not_work_team", "录制设备只能登记在班组", "recording devices belong to a work team";
+    RangeNotSatisfiable => "range_not_satisfiable", "请求的范围超出文件大小", "the requested range is outside the file";
     Internal => "internal", "系统内部错误，请稍后重试或联系管理员", "internal error; try again or contact the administrator";
 }
 

@@ -17,8 +17,11 @@
 //! - [`task`]: list kinds, task status and levels, progress roll-up, completion rate.
 //! - [`closeout`]: close-out procedures as data and their state machine.
 //! - [`escalation`]: how far an overdue task has escalated up the tree.
+//! - [`activity`]: kinds of meeting and study, attendance, quorum, and how often
+//!   each org must hold each kind (compliance).
 //! - [`date`]: parsing the date forms people type (2026-01-15, 2026/1/15, 2026年1月15日).
 
+pub mod activity;
 pub mod audit;
 pub mod closeout;
 pub mod date;

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::activity::{default_requirements, Requirement};
 use crate::org::OrgKind;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,6 +31,15 @@ pub struct Settings {
     pub escalation_days: Vec<i64>,
     /// Days a supervision notice (督办单) gives for its response.
     pub notice_response_days: i64,
+    /// Largest recording (video, photo, document) accepted, in bytes: 2 GiB.
+    pub upload_max_bytes: u64,
+    /// How often each kind of org must hold each kind of activity
+    /// (支部工作条例: committee and cell meetings and theme days monthly, general
+    /// meetings and lectures quarterly, org-life meetings yearly).
+    pub activity_requirements: Vec<Requirement>,
+    /// Warn this many days before a period ends when a required activity
+    /// has not been held yet.
+    pub compliance_alert_days: i64,
 }
 
 impl Default for Settings {
@@ -45,6 +55,9 @@ impl Default for Settings {
             import_max_bytes: 50 * 1024 * 1024,
             escalation_days: vec![3, 10, 20],
             notice_response_days: 5,
+            upload_max_bytes: 2 * 1024 * 1024 * 1024,
+            activity_requirements: default_requirements(),
+            compliance_alert_days: 7,
         }
     }
 }
