@@ -129,6 +129,8 @@ codes! {
     AttendanceDuplicate => "attendance_duplicate", "同一人在出勤名单中出现多次", "this person appears twice in the attendance list";
     PlannedHasAttendance => "planned_has_attendance", "计划中的活动不能登记出勤，请先标记为已召开", "a planned activity has no attendance yet; mark it held first";
     NotFirstTopic => "not_first_topic", "只有第一议题学习记录才能生成落实任务", "only a first-topic record produces implementation tasks";
+    HeldInFuture => "held_in_future", "已召开的活动日期不能晚于今天；尚未召开请保存为计划", "a held activity cannot be dated in the future; save it as planned";
+    TimeFormat => "time_format", "时间格式不正确，应为 14:30", "is not a valid time (use 14:30)";
     UnsupportedMediaType => "unsupported_media_type", "文件类型不受支持：请上传 mp4、webm、mov 视频，jpg、png、webp 图片或 pdf、docx、xlsx 文档", "unsupported file type: upload mp4, webm or mov video, jpg, png or webp photos, or pdf, docx or xlsx documents";
     MediaTypeMismatch => "media_type_mismatch", "文件内容与扩展名不符", "the file's content does not match its name";
     UploadIncomplete => "upload_incomplete", "上传中断，文件未保存，请重新上传", "the upload broke off and nothing was stored; upload again";

@@ -23,11 +23,15 @@
 //! - [`frameworks`] (work systems as data: elements, mechanisms, indicators,
 //!   yearly versions) and [`tasks`] (lists, task trees, progress, close-out,
 //!   evidence, supervision notices and escalation, the to-do centre, figures).
+//! - [`activities`] (组织生活: meetings, study and team activities with their
+//!   attendance and quorum, the 第一议题 loop into task lists, campaigns and
+//!   their study items, compliance with required frequencies, figures).
 //! - [`crypto`] encrypts sensitive fields at rest (AES-256-GCM) and computes
 //!   the blind index that keeps ID numbers unique without storing them in clear.
 //! - [`seed`] loads the demo group; [`generate`] fills an empty database with
 //!   a synthetic group at scale S, M or L (`dangjian gen`) for benchmarks.
 
+pub mod activities;
 pub mod audit;
 pub mod crypto;
 pub mod db;
