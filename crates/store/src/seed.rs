@@ -10,7 +10,7 @@ use dangjian_domain::id_number;
 use dangjian_domain::org::OrgEventKind;
 use serde_json::json;
 
-use crate::audit::{append, Change};
+use crate::audit::{append, append_many, Change};
 use crate::db::{next_ids, System};
 use crate::error::{StoreError, StoreResult};
 use crate::orgs::{insert_event, insert_partnership, insert_term, EventRow, Partnership, Term};
@@ -457,6 +457,461 @@ impl System<'_> {
             plan_tasks += 1;
         }
         let notices = self.run_escalation(today).await?;
+        self.load_demo_activities(today).await?;
         Ok(Some(LoadedWork { frameworks: 4, lists: 2, tasks: 161 + plan_tasks, notices }))
+    }
+}
+
+/// What the demo's year of organizational life holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadedActivities {
+    pub activities: usize,
+    pub attendance: usize,
+    pub campaigns: usize,
+    pub study_items: usize,
+}
+
+/// One demo activity before insertion.
+struct DemoActivity {
+    org_id: i64,
+    kind: &'static str,
+    status: &'static str,
+    topic: String,
+    held_on: NaiveDate,
+    starts_at: &'static str,
+    place: &'static str,
+    campaign_id: Option<i64>,
+    lines: Vec<DemoLine>,
+}
+
+/// (person, name, status, reason, voting)
+type DemoLine = (Option<i64>, String, &'static str, &'static str, bool);
+
+const TOPICS: &[(&str, &[&str])] = &[
+    (
+        "committee_meeting",
+        &[
+            "研究本月党建重点工作",
+            "讨论发展党员工作",
+            "研究党费收缴使用情况",
+            "研究“三会一课”计划安排",
+            "分析安全生产形势",
+            "研究困难职工帮扶",
+        ],
+    ),
+    (
+        "general_meeting",
+        &[
+            "学习贯彻党的二十届四中全会精神",
+            "通报支部半年工作",
+            "讨论预备党员转正",
+            "民主评议党员动员",
+            "学习新修订的纪律处分条例",
+        ],
+    ),
+    (
+        "lecture",
+        &["书记讲党课：以一为基 勇争第一", "传承红色基因 争当岗位先锋", "新质生产力与铝加工", "从严治党永远在路上"],
+    ),
+    (
+        "theme_day",
+        &[
+            "重温入党誓词",
+            "党员先锋岗安全巡检",
+            "走进红色教育基地",
+            "志愿服务进社区",
+            "岗位技能比武",
+            "节能降耗金点子征集",
+        ],
+    ),
+    ("org_life_meeting", &["年度组织生活会暨民主评议党员"]),
+    ("cell_meeting", &["学习上级文件精神", "交流岗位创效经验", "讨论班组安全隐患整改", "学习先进典型事迹"]),
+    ("study_group_session", &["学习习近平总书记重要讲话精神", "专题学习国企改革深化提升行动", "学习全会精神专题研讨"]),
+    (
+        "first_topic",
+        &["学习习近平总书记最新重要讲话精神", "学习中央经济工作会议精神", "学习关于国有企业改革发展的重要论述"],
+    ),
+];
+
+fn topic_for(kind: &str, n: usize) -> String {
+    let list = TOPICS.iter().find(|(k, _)| *k == kind).map(|(_, l)| *l).unwrap_or(&["专题学习"]);
+    list[n % list.len()].to_string()
+}
+
+const ABSENCE_REASONS: &[(&str, &str)] =
+    &[("leave", "出差"), ("leave", "病假"), ("leave", "倒班"), ("absent", "外出培训"), ("leave", "年休假")];
+
+impl System<'_> {
+    /// A year of organizational life for the demo group, up to `today`:
+    /// every branch's 三会一课 and theme days at the required frequencies
+    /// (with a few missed, so the compliance board has something to show),
+    /// cell meetings, enterprises' 中心组 sessions and 第一议题, next month's
+    /// plans, and seed 001's 主题大讨论 at 西南铝 with its 110 group studies,
+    /// 79 seminars, 50 suggestions, 12 case studies and 12 bulletins.
+    /// Written in bulk with one audit entry per record. Deterministic for a
+    /// given `today`; does nothing if activities exist.
+    pub async fn load_demo_activities(&self, today: NaiveDate) -> StoreResult<Option<LoadedActivities>> {
+        use chrono::{Datelike, Duration};
+        use rand::{Rng, SeedableRng};
+        use sqlx::Row;
+        use std::collections::HashMap;
+        let t = self.tenant_id;
+        let pool = &self.db.pool;
+        let n: i64 = sqlx::query("SELECT COUNT(*) FROM activities WHERE tenant_id = $1")
+            .bind(t)
+            .fetch_one(pool)
+            .await?
+            .try_get(0)?;
+        if n > 0 {
+            return Ok(None);
+        }
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(2025);
+        let orgs = sqlx::query(
+            "SELECT id, kind, name, established_on FROM orgs WHERE tenant_id = $1 AND dissolved_on IS NULL ORDER BY id",
+        )
+        .bind(t)
+        .fetch_all(pool)
+        .await?;
+        let mut people_by_org: HashMap<i64, Vec<(i64, String, bool)>> = HashMap::new();
+        let mut people_by_cell: HashMap<i64, Vec<(i64, String, bool)>> = HashMap::new();
+        for r in sqlx::query(
+            "SELECT id, org_id, cell_id, name, status FROM people WHERE tenant_id = $1 AND status IN ('full', 'probationary') ORDER BY id",
+        )
+        .bind(t)
+        .fetch_all(pool)
+        .await?
+        {
+            let p: (i64, String, bool) = (r.try_get(0)?, r.try_get(3)?, r.try_get::<String, _>(4)? == "full");
+            if let Some(c) = r.try_get::<Option<i64>, _>(2)? {
+                people_by_cell.entry(c).or_default().push(p.clone());
+            }
+            people_by_org.entry(r.try_get(1)?).or_default().push(p);
+        }
+        let mut holders: HashMap<i64, Vec<(i64, String, bool)>> = HashMap::new();
+        for r in sqlx::query(
+            "SELECT h.org_id, p.id, p.name, p.status FROM office_holders h JOIN people p ON p.tenant_id = h.tenant_id AND p.id = h.person_id \
+             WHERE h.tenant_id = $1 AND h.ended_on IS NULL ORDER BY h.org_id, p.name, p.id",
+        )
+        .bind(t)
+        .fetch_all(pool)
+        .await?
+        {
+            holders.entry(r.try_get(0)?).or_default().push((r.try_get(1)?, r.try_get(2)?, r.try_get::<String, _>(3)? == "full"));
+        }
+
+        let start = today - Duration::days(365);
+        let months: Vec<NaiveDate> = (0..=12)
+            .filter_map(|i| {
+                let m = start.with_day(1)?.checked_add_months(chrono::Months::new(i))?;
+                Some(m)
+            })
+            .collect();
+        let mut acts: Vec<DemoActivity> = Vec::new();
+        let mut mk = |rng: &mut rand_chacha::ChaCha8Rng,
+                      org_id: i64,
+                      kind: &'static str,
+                      on: NaiveDate,
+                      expected: &[(i64, String, bool)],
+                      campaign_id: Option<i64>,
+                      topic: Option<String>| {
+            let planned = on > today;
+            let mut lines = Vec::new();
+            if !planned {
+                for (id, name, voting) in expected {
+                    let (st, reason) = if rng.gen_ratio(1, 12) {
+                        ABSENCE_REASONS[rng.gen_range(0..ABSENCE_REASONS.len())]
+                    } else {
+                        ("present", "")
+                    };
+                    lines.push((Some(*id), name.clone(), st, reason, *voting));
+                }
+            }
+            let n = rng.gen_range(0..100);
+            acts.push(DemoActivity {
+                org_id,
+                kind,
+                status: if planned { "planned" } else { "held" },
+                topic: topic.unwrap_or_else(|| topic_for(kind, n)),
+                held_on: on,
+                starts_at: ["08:30", "14:00", "14:30", "16:00"][n % 4],
+                place: ["党员活动室", "三楼会议室", "车间会议室", "党建阵地"][n % 4],
+                campaign_id,
+                lines,
+            });
+        };
+        let day_in = |rng: &mut rand_chacha::ChaCha8Rng, month: NaiveDate| {
+            let last = dangjian_domain::activity::Period::Month.end_from(month).day();
+            month.with_day(rng.gen_range(3..=last.min(26))).expect("day in month")
+        };
+        for r in &orgs {
+            let id: i64 = r.try_get(0)?;
+            let kind: String = r.try_get(1)?;
+            let established: String = r.try_get(3)?;
+            let members = people_by_org.get(&id).cloned().unwrap_or_default();
+            let committee = holders.get(&id).cloned().unwrap_or_default();
+            // A few branches fall behind: they skip more.
+            let lax = rng.gen_ratio(1, 8);
+            let skip = |rng: &mut rand_chacha::ChaCha8Rng| if lax { rng.gen_ratio(1, 4) } else { rng.gen_ratio(1, 30) };
+            for (i, m) in months.iter().enumerate() {
+                let last_day = dangjian_domain::activity::Period::Month.end_from(*m);
+                if date_text(last_day) < established || *m > today + Duration::days(31) {
+                    continue;
+                }
+                match kind.as_str() {
+                    "branch" if !members.is_empty() => {
+                        if !skip(&mut rng) {
+                            let on = day_in(&mut rng, *m);
+                            mk(&mut rng, id, "committee_meeting", on, &committee, None, None);
+                        }
+                        if !skip(&mut rng) {
+                            let on = day_in(&mut rng, *m);
+                            mk(&mut rng, id, "theme_day", on, &members, None, None);
+                        }
+                        if m.month() % 3 == 0 && !skip(&mut rng) {
+                            let on = day_in(&mut rng, *m);
+                            mk(&mut rng, id, "general_meeting", on, &members, None, None);
+                            let on = day_in(&mut rng, *m);
+                            mk(&mut rng, id, "lecture", on, &members, None, None);
+                        }
+                        if m.month() == 1 && i > 0 && !skip(&mut rng) {
+                            let on = day_in(&mut rng, *m);
+                            mk(&mut rng, id, "org_life_meeting", on, &members, None, None);
+                        }
+                    }
+                    "cell" => {
+                        let cell_people = people_by_cell.get(&id).cloned().unwrap_or_default();
+                        if !cell_people.is_empty() && !skip(&mut rng) {
+                            let on = day_in(&mut rng, *m);
+                            mk(&mut rng, id, "cell_meeting", on, &cell_people, None, None);
+                        }
+                    }
+                    "committee" if !committee.is_empty() => {
+                        let on = day_in(&mut rng, *m);
+                        mk(&mut rng, id, "first_topic", on, &committee, None, None);
+                        if i % 2 == 0 {
+                            let on = day_in(&mut rng, *m);
+                            mk(&mut rng, id, "study_group_session", on, &committee, None, None);
+                        }
+                    }
+                    "work_team" if rng.gen_ratio(1, 2) => {
+                        let on = day_in(&mut rng, *m);
+                        mk(&mut rng, id, "team_activity", on, &[], None, Some("班前安全讲话与技能交流".into()));
+                    }
+                    _ => {}
+                }
+            }
+        }
+
+        // Seed 001: 西南铝's 主题大讨论, counted from its records.
+        let xinan =
+            orgs.iter().find(|r| r.try_get::<String, _>(2).is_ok_and(|n| n == "西南铝业（集团）有限责任公司党委"));
+        let mut campaign = None;
+        let mut items: Vec<(i64, &'static str, String, NaiveDate)> = Vec::new();
+        if let Some(x) = xinan {
+            let xid: i64 = x.try_get(0)?;
+            let branches: Vec<i64> = sqlx::query(
+                "SELECT o.id FROM orgs o WHERE o.tenant_id = $1 AND o.kind = 'branch' AND o.dissolved_on IS NULL \
+                 AND o.id IN (SELECT descendant_id FROM org_closure WHERE tenant_id = $1 AND ancestor_id = $2) ORDER BY o.id",
+            )
+            .bind(t)
+            .bind(xid)
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<Result<_, _>>()?;
+            if !branches.is_empty() {
+                let (c_start, c_end) = (today - Duration::days(300), today - Duration::days(60));
+                let span = (c_end - c_start).num_days();
+                let cid = {
+                    let mut tx = self.db.begin_write().await?;
+                    let cid = next_ids(&mut tx, t, "campaigns", 1).await?;
+                    sqlx::query(
+                        "INSERT INTO campaigns (tenant_id, id, org_id, name, starts_on, ends_on, description, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    )
+                    .bind(t)
+                    .bind(cid)
+                    .bind(xid)
+                    .bind("“以一为基谋新局 勇争第一创价值”主题大讨论")
+                    .bind(date_text(c_start))
+                    .bind(date_text(c_end))
+                    .bind("按照集团党组部署开展，引导干部职工将“以一为基 勇争第一”的价值追求转化为思想共识。")
+                    .bind(crate::now_text())
+                    .execute(tx.conn())
+                    .await?;
+                    append(
+                        &mut tx,
+                        &self.cli_principal(),
+                        Change {
+                            action: "create",
+                            entity_type: "campaign",
+                            entity_id: cid.to_string(),
+                            org_id: Some(xid),
+                            before: None,
+                            after: Some(json!({"name": "“以一为基谋新局 勇争第一创价值”主题大讨论"})),
+                        },
+                    )
+                    .await?;
+                    tx.commit().await?;
+                    cid
+                };
+                campaign = Some(cid);
+                let on = |k: usize, n: usize| c_start + Duration::days((k as i64 * span) / n as i64);
+                for k in 0..110 {
+                    let b = branches[k % branches.len()];
+                    let people = people_by_org.get(&b).cloned().unwrap_or_default();
+                    mk(&mut rng, b, "group_study", on(k, 110), &people, Some(cid), Some("主题大讨论集中学习".into()));
+                }
+                for k in 0..79 {
+                    let b = branches[(k * 7) % branches.len()];
+                    let people = people_by_org.get(&b).cloned().unwrap_or_default();
+                    mk(
+                        &mut rng,
+                        b,
+                        "seminar",
+                        on(k, 79),
+                        &people,
+                        Some(cid),
+                        Some("“以一为基 勇争第一”专题研讨".into()),
+                    );
+                }
+                for k in 0..50 {
+                    items.push((
+                        branches[(k * 3) % branches.len()],
+                        "suggestion",
+                        format!("关于提升工序效率的建议（{}）", k + 1),
+                        on(k, 50),
+                    ));
+                }
+                for k in 0..12 {
+                    items.push((
+                        branches[(k * 5) % branches.len()],
+                        "case_study",
+                        format!("勇争第一典型案例（{}）", k + 1),
+                        on(k, 12),
+                    ));
+                    items.push((xid, "bulletin", format!("主题大讨论学习动态第{}期", k + 1), on(k, 12)));
+                }
+            }
+        }
+
+        // Write everything in one transaction, in bulk.
+        let admin = self.cli_principal();
+        let mut tx = self.db.begin_write().await?;
+        let first_id = next_ids(&mut tx, t, "activities", acts.len() as i64).await?;
+        let now = crate::now_text();
+        let mut changes = Vec::with_capacity(acts.len());
+        let mut attendance = 0usize;
+        for (chunk_no, chunk) in acts.chunks(300).enumerate() {
+            let sql = format!(
+                "INSERT INTO activities (tenant_id, id, org_id, kind, status, topic, held_on, starts_at, place, campaign_id, expected, present, \
+                 absent, on_leave, voting_expected, voting_present, created_at, updated_at) VALUES {}",
+                tx.values_placeholders(chunk.len(), 18)
+            );
+            let mut q = sqlx::query(&sql);
+            for (i, a) in chunk.iter().enumerate() {
+                let id = first_id + (chunk_no * 300 + i) as i64;
+                let marks: Vec<dangjian_domain::activity::Mark> = a
+                    .lines
+                    .iter()
+                    .map(|l| dangjian_domain::activity::Mark {
+                        status: dangjian_domain::activity::Attendance::parse(l.2)
+                            .unwrap_or(dangjian_domain::activity::Attendance::Present),
+                        voting: l.4,
+                    })
+                    .collect();
+                let tally = dangjian_domain::activity::tally(&marks);
+                q = q
+                    .bind(t)
+                    .bind(id)
+                    .bind(a.org_id)
+                    .bind(a.kind)
+                    .bind(a.status)
+                    .bind(a.topic.clone())
+                    .bind(date_text(a.held_on))
+                    .bind(a.starts_at)
+                    .bind(a.place)
+                    .bind(a.campaign_id)
+                    .bind(tally.expected)
+                    .bind(tally.present)
+                    .bind(tally.absent)
+                    .bind(tally.on_leave)
+                    .bind(tally.voting_expected)
+                    .bind(tally.voting_present)
+                    .bind(now.clone())
+                    .bind(now.clone());
+                changes.push(Change {
+                    action: "create",
+                    entity_type: "activity",
+                    entity_id: id.to_string(),
+                    org_id: Some(a.org_id),
+                    before: None,
+                    after: Some(json!({"kind": a.kind, "status": a.status, "topic": a.topic, "held_on": date_text(a.held_on), "tally": tally})),
+                });
+            }
+            q.execute(tx.conn()).await?;
+        }
+        let lines: Vec<(i64, usize, &DemoLine)> = acts
+            .iter()
+            .enumerate()
+            .flat_map(|(i, a)| a.lines.iter().enumerate().map(move |(seq, l)| (first_id + i as i64, seq, l)))
+            .collect();
+        for chunk in lines.chunks(1000) {
+            let sql = format!(
+                "INSERT INTO activity_attendance (tenant_id, activity_id, seq, person_id, name, status, reason, voting) VALUES {}",
+                tx.values_placeholders(chunk.len(), 8)
+            );
+            let mut q = sqlx::query(&sql);
+            for (aid, seq, l) in chunk {
+                q = q
+                    .bind(t)
+                    .bind(*aid)
+                    .bind(*seq as i64)
+                    .bind(l.0)
+                    .bind(l.1.clone())
+                    .bind(l.2)
+                    .bind(l.3)
+                    .bind(l.4 as i64);
+            }
+            q.execute(tx.conn()).await?;
+            attendance += chunk.len();
+        }
+        if !items.is_empty() {
+            let first_item = next_ids(&mut tx, t, "study_items", items.len() as i64).await?;
+            let sql = format!(
+                "INSERT INTO study_items (tenant_id, id, org_id, campaign_id, kind, title, on_date, created_at) VALUES {}",
+                tx.values_placeholders(items.len(), 8)
+            );
+            let mut q = sqlx::query(&sql);
+            for (i, (org, kind, title, on)) in items.iter().enumerate() {
+                q = q
+                    .bind(t)
+                    .bind(first_item + i as i64)
+                    .bind(*org)
+                    .bind(campaign)
+                    .bind(*kind)
+                    .bind(title.clone())
+                    .bind(date_text(*on))
+                    .bind(now.clone());
+                changes.push(Change {
+                    action: "create",
+                    entity_type: "study_item",
+                    entity_id: (first_item + i as i64).to_string(),
+                    org_id: Some(*org),
+                    before: None,
+                    after: Some(json!({"kind": kind, "title": title})),
+                });
+            }
+            q.execute(tx.conn()).await?;
+        }
+        append_many(&mut tx, &admin, changes).await?;
+        tx.commit().await?;
+        Ok(Some(LoadedActivities {
+            activities: acts.len(),
+            attendance,
+            campaigns: campaign.is_some() as usize,
+            study_items: items.len(),
+        }))
     }
 }

@@ -25,8 +25,13 @@ use crate::api;
         api::work::lists, api::work::create_list, api::work::list, api::work::create_task, api::work::task, api::work::progress,
         api::work::closeout, api::work::upload, api::work::download, api::work::issue_notice, api::work::respond,
         api::work::todo, api::work::stats, api::work::board, api::work::ledger_template, api::work::import_ledger, api::work::export_ledger, api::work::procedures, api::work::create_procedure,
+        // activities
+        api::activities::kinds, api::activities::add_kind, api::activities::list, api::activities::defaults,
+        api::activities::create, api::activities::get_one, api::activities::update, api::activities::add_task,
+        api::activities::follow_up, api::activities::campaigns, api::activities::create_campaign, api::activities::campaign,
+        api::activities::add_item, api::activities::items, api::activities::compliance, api::activities::stats,
     ),
-    tags((name = "session"), (name = "orgs"), (name = "people"), (name = "users"), (name = "audit"), (name = "frameworks"), (name = "tasks"))
+    tags((name = "session"), (name = "orgs"), (name = "people"), (name = "users"), (name = "audit"), (name = "frameworks"), (name = "tasks"), (name = "activities"))
 )]
 pub struct ApiDoc;
 

@@ -33,6 +33,13 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("frameworks.html", include_str!("../templates/frameworks.html")),
     ("framework.html", include_str!("../templates/framework.html")),
     ("board.html", include_str!("../templates/board.html")),
+    // activities
+    ("activities.html", include_str!("../templates/activities.html")),
+    ("activity_form.html", include_str!("../templates/activity_form.html")),
+    ("activity.html", include_str!("../templates/activity.html")),
+    ("compliance.html", include_str!("../templates/compliance.html")),
+    ("campaigns.html", include_str!("../templates/campaigns.html")),
+    ("campaign.html", include_str!("../templates/campaign.html")),
 ];
 
 pub struct Templates {

@@ -6,6 +6,7 @@
 //! defence here. The one non-JSON write (roster upload) requires the
 //! `X-CSRF-Token` header.
 
+pub mod activities;
 pub mod audit;
 pub mod orgs;
 pub mod people;
@@ -74,6 +75,20 @@ pub fn router() -> Router<AppState> {
         .route("/procedures", get(work::procedures).post(work::create_procedure))
         .route("/orgs/{id}/stats/tasks", get(work::stats))
         .route("/orgs/{id}/board", get(work::board))
+        // activities
+        .route("/activity-kinds", get(activities::kinds).post(activities::add_kind))
+        .route("/orgs/{id}/activities", get(activities::list))
+        .route("/orgs/{id}/activity-defaults", get(activities::defaults))
+        .route("/activities", post(activities::create))
+        .route("/activities/{id}", get(activities::get_one).put(activities::update))
+        .route("/activities/{id}/tasks", post(activities::add_task))
+        .route("/activities/{id}/follow-up", get(activities::follow_up))
+        .route("/campaigns", get(activities::campaigns).post(activities::create_campaign))
+        .route("/campaigns/{id}", get(activities::campaign))
+        .route("/study-items", post(activities::add_item))
+        .route("/orgs/{id}/study-items", get(activities::items))
+        .route("/orgs/{id}/compliance", get(activities::compliance))
+        .route("/orgs/{id}/stats/activities", get(activities::stats))
 }
 
 /// Parses an ISO date from a JSON field, reporting the field on failure.

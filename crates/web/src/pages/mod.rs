@@ -3,6 +3,7 @@
 //! the session's CSRF token ([`crate::auth::CsrfForm`]) and redirect on
 //! success (post/redirect/get), or re-render with the errors in place.
 
+mod activities;
 mod admin;
 mod orgs;
 mod people;
@@ -69,6 +70,16 @@ pub fn router() -> Router<AppState> {
         .route("/frameworks/{id}/copy", post(work::copy_framework))
         .route("/elements/{id}", post(work::update_element))
         .route("/orgs/{id}/board", get(work::board))
+        // activities
+        .route("/orgs/{id}/activities", get(activities::calendar).post(activities::create))
+        .route("/orgs/{id}/activities/new", get(activities::new_form))
+        .route("/activities/{id}", get(activities::record_page).post(activities::update))
+        .route("/activities/{id}/edit", get(activities::edit_form))
+        .route("/activities/{id}/tasks", post(activities::add_task))
+        .route("/orgs/{id}/compliance", get(activities::compliance))
+        .route("/orgs/{id}/campaigns", get(activities::campaigns).post(activities::create_campaign))
+        .route("/campaigns/{id}", get(activities::campaign_page))
+        .route("/campaigns/{id}/items", post(activities::add_item))
 }
 
 /// What every page's layout needs: the user, language and CSRF token.
