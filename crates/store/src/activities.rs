@@ -1459,7 +1459,7 @@ impl<'a> Scoped<'a> {
         // Orgs that carry requirements, alive during the period, with the
         // direct child of `org_id` each one sits under.
         let orgs = sqlx::query(&format!(
-            "SELECT o.id, o.name, o.kind, o.established_on, o.dissolved_on, COALESCE(p.name, ''), \
+            "SELECT o.id, o.name, o.kind, o.established_on, o.dissolved_on, CASE WHEN o.id = $2 THEN '' ELSE COALESCE(p.name, '') END, \
                (SELECT c.ancestor_id FROM org_closure c JOIN orgs ch ON ch.tenant_id = c.tenant_id AND ch.id = c.ancestor_id \
                 WHERE c.tenant_id = $1 AND c.descendant_id = o.id AND ch.parent_id = $2) \
              FROM orgs o LEFT JOIN orgs p ON p.tenant_id = o.tenant_id AND p.id = o.parent_id \

@@ -975,6 +975,7 @@ async fn build(ctx: &mut Ctx<'_>, ids: &Ids) -> Vec<Case> {
     list_cases(ctx, &wf, &mut cases).await;
     task_cases(ctx, &wf, &mut cases).await;
     figure_cases(ctx, &wf, &mut cases);
+    activity_cases(ctx, &mut cases).await;
     cases
 }
 
@@ -2841,6 +2842,197 @@ fn figure_cases(ctx: &mut Ctx<'_>, wf: &WorkFx, cases: &mut Vec<Case>) {
                     .secrets(orgs.iter().map(|o| w.title(wf.tasks[o])));
             }
             cases.push(c);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Organizational life: activities, 第一议题, campaigns, compliance, figures
+// ---------------------------------------------------------------------------
+
+async fn activity_cases(ctx: &mut Ctx<'_>, cases: &mut Vec<Case>) {
+    let orgs = ctx.w.fixture_orgs.clone();
+    let targets: Vec<i64> = orgs.iter().copied().chain([MISSING]).collect();
+    // Per fixture org: a held theme day, a first-topic record, a campaign.
+    let mut acts: HashMap<i64, (i64, String)> = HashMap::new();
+    let mut firsts: HashMap<i64, i64> = HashMap::new();
+    let mut camps: HashMap<i64, (i64, String)> = HashMap::new();
+    // Per (caller, org) a fresh record at version 1 for the edit cases.
+    let mut fresh: HashMap<(Who, i64), i64> = HashMap::new();
+    for &o in &orgs {
+        let topic = ctx.numbered("矩阵活动");
+        let a = ctx
+            .post(&v1("/activities"), json!({"org_id": o, "kind": "theme_day", "topic": topic, "held_on": "2026-01-10"}))
+            .await;
+        acts.insert(o, (a["activity"]["id"].as_i64().unwrap(), topic));
+        let ft = ctx.numbered("矩阵议题");
+        let f = ctx
+            .post(&v1("/activities"), json!({"org_id": o, "kind": "first_topic", "topic": ft, "held_on": "2026-01-11"}))
+            .await;
+        firsts.insert(o, f["activity"]["id"].as_i64().unwrap());
+        let name = ctx.numbered("矩阵大讨论");
+        let c = ctx
+            .post(&v1("/campaigns"), json!({"org_id": o, "name": name, "starts_on": "2026-01-01", "ends_on": "2026-12-31"}))
+            .await;
+        camps.insert(o, (c["id"].as_i64().unwrap(), name));
+        for who in EVERYONE {
+            let lt = ctx.numbered("矩阵党课");
+            let x = ctx
+                .post(&v1("/activities"), json!({"org_id": o, "kind": "lecture", "topic": lt, "held_on": "2026-01-12"}))
+                .await;
+            fresh.insert((who, o), x["activity"]["id"].as_i64().unwrap());
+        }
+    }
+
+    // Kinds: everyone signed in reads them; only admins add one.
+    for who in EVERYONE {
+        let e = if who == Who::Anon { Expect::Unauth } else { Expect::Allow };
+        let c = Case::new("GET /api/v1/activity-kinds", Method::GET, v1("/activity-kinds"), who, "-".into(), e);
+        cases.push(if e == Expect::Allow { c.contains(["\"general_meeting\"".to_string()]) } else { c });
+        let key = format!("matrix_kind_{}", ctx.next());
+        let e = match who {
+            Who::Anon => Expect::Unauth,
+            Who::Admin => Expect::Allow,
+            _ => Expect::Deny,
+        };
+        cases.push(
+            Case::new("POST /api/v1/activity-kinds", Method::POST, v1("/activity-kinds"), who, "-".into(), e)
+                .json(json!({"key": key, "name_zh": "矩阵类型"})),
+        );
+    }
+
+    for who in EVERYONE {
+        for &t in &targets {
+            let w = &ctx.w;
+            let reads = w.reads(who, t);
+            let writes = w.writes(who, t);
+            let rel = w.relation(who, t);
+            let read_e = expect_for(who, reads, reads, true);
+            let write_e = expect_for(who, writes, reads, true);
+            let act = acts.get(&t).map(|a| a.0).unwrap_or(MISSING);
+            let first = firsts.get(&t).copied().unwrap_or(MISSING);
+            let camp = camps.get(&t).map(|c| c.0).unwrap_or(MISSING);
+            let mine = fresh.get(&(who, t)).copied().unwrap_or(MISSING);
+            // Records below `t` show in its list; records elsewhere never do.
+            let (inside, outside): (Vec<i64>, Vec<i64>) = orgs.iter().partition(|o| w.in_subtree(**o, t));
+            let topics = |os: &[i64]| os.iter().map(|o| acts[o].1.clone()).collect::<Vec<_>>();
+
+            let mut c = Case::new(
+                "GET /api/v1/orgs/{id}/activities",
+                Method::GET,
+                v1(format!("/orgs/{t}/activities")),
+                who,
+                rel.clone(),
+                read_e,
+            )
+            .target(w.org_data(t));
+            if read_e == Expect::Allow {
+                c = c.contains(topics(&inside)).secrets(topics(&outside));
+            }
+            cases.push(c);
+            cases.push(
+                Case::new(
+                    "GET /api/v1/orgs/{id}/activity-defaults",
+                    Method::GET,
+                    v1(format!("/orgs/{t}/activity-defaults?kind=general_meeting")),
+                    who,
+                    rel.clone(),
+                    read_e,
+                )
+                .target(w.org_data(t)),
+            );
+            cases.push(
+                Case::new("POST /api/v1/activities", Method::POST, v1("/activities"), who, rel.clone(), write_e)
+                    .json(json!({"org_id": t, "kind": "theme_day", "topic": "矩阵新活动", "held_on": "2026-02-01"}))
+                    .target(w.org_data(t)),
+            );
+            let mut c =
+                Case::new("GET /api/v1/activities/{id}", Method::GET, v1(format!("/activities/{act}")), who, rel.clone(), read_e)
+                    .target(w.org_data(t));
+            if read_e == Expect::Allow {
+                c = c.contains([acts[&t].1.clone()]);
+            }
+            cases.push(c);
+            cases.push(
+                Case::new("PUT /api/v1/activities/{id}", Method::PUT, v1(format!("/activities/{mine}")), who, rel.clone(), write_e)
+                    .json(json!({"org_id": t, "kind": "lecture", "topic": "矩阵改后党课", "held_on": "2026-01-12", "version": 1}))
+                    .target(w.org_data(t)),
+            );
+            cases.push(
+                Case::new(
+                    "POST /api/v1/activities/{id}/tasks",
+                    Method::POST,
+                    v1(format!("/activities/{first}/tasks")),
+                    who,
+                    rel.clone(),
+                    write_e,
+                )
+                .json(json!({"title": "矩阵落实任务", "due_on": "2026-12-31"}))
+                .target(w.org_data(t)),
+            );
+            cases.push(
+                Case::new(
+                    "GET /api/v1/activities/{id}/follow-up",
+                    Method::GET,
+                    v1(format!("/activities/{first}/follow-up")),
+                    who,
+                    rel.clone(),
+                    read_e,
+                )
+                .target(w.org_data(t)),
+            );
+            let mut c = Case::new("GET /api/v1/campaigns", Method::GET, v1(format!("/campaigns?org={t}")), who, rel.clone(), read_e)
+                .target(w.org_data(t));
+            if read_e == Expect::Allow {
+                c = c.contains([camps[&t].1.clone()]);
+            }
+            cases.push(c);
+            cases.push(
+                Case::new("POST /api/v1/campaigns", Method::POST, v1("/campaigns"), who, rel.clone(), write_e)
+                    .json(json!({"org_id": t, "name": "矩阵新讨论", "starts_on": "2026-01-01", "ends_on": "2026-06-30"}))
+                    .target(w.org_data(t)),
+            );
+            cases.push(
+                Case::new("GET /api/v1/campaigns/{id}", Method::GET, v1(format!("/campaigns/{camp}")), who, rel.clone(), read_e)
+                    .target(w.org_data(t)),
+            );
+            cases.push(
+                Case::new("POST /api/v1/study-items", Method::POST, v1("/study-items"), who, rel.clone(), write_e)
+                    .json(json!({"org_id": t, "kind": "suggestion", "title": "矩阵建议", "on_date": "2026-03-01"}))
+                    .target(w.org_data(t)),
+            );
+            cases.push(
+                Case::new(
+                    "GET /api/v1/orgs/{id}/study-items",
+                    Method::GET,
+                    v1(format!("/orgs/{t}/study-items")),
+                    who,
+                    rel.clone(),
+                    read_e,
+                )
+                .target(w.org_data(t)),
+            );
+            cases.push(
+                Case::new(
+                    "GET /api/v1/orgs/{id}/compliance",
+                    Method::GET,
+                    v1(format!("/orgs/{t}/compliance")),
+                    who,
+                    rel.clone(),
+                    read_e,
+                )
+                .target(w.org_data(t)),
+            );
+            let c = Case::new(
+                "GET /api/v1/orgs/{id}/stats/activities",
+                Method::GET,
+                v1(format!("/orgs/{t}/stats/activities?from=2026-01-01&to=2026-12-31")),
+                who,
+                rel,
+                read_e,
+            )
+            .target(w.org_data(t));
+            cases.push(if read_e == Expect::Allow { c.contains(["\"attendance_rate\"".to_string()]) } else { c });
         }
     }
 }
