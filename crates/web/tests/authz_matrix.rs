@@ -2862,7 +2862,10 @@ async fn activity_cases(ctx: &mut Ctx<'_>, cases: &mut Vec<Case>) {
     for &o in &orgs {
         let topic = ctx.numbered("矩阵活动");
         let a = ctx
-            .post(&v1("/activities"), json!({"org_id": o, "kind": "theme_day", "topic": topic, "held_on": "2026-01-10"}))
+            .post(
+                &v1("/activities"),
+                json!({"org_id": o, "kind": "theme_day", "topic": topic, "held_on": "2026-01-10"}),
+            )
             .await;
         acts.insert(o, (a["activity"]["id"].as_i64().unwrap(), topic));
         let ft = ctx.numbered("矩阵议题");
@@ -2872,7 +2875,10 @@ async fn activity_cases(ctx: &mut Ctx<'_>, cases: &mut Vec<Case>) {
         firsts.insert(o, f["activity"]["id"].as_i64().unwrap());
         let name = ctx.numbered("矩阵大讨论");
         let c = ctx
-            .post(&v1("/campaigns"), json!({"org_id": o, "name": name, "starts_on": "2026-01-01", "ends_on": "2026-12-31"}))
+            .post(
+                &v1("/campaigns"),
+                json!({"org_id": o, "name": name, "starts_on": "2026-01-01", "ends_on": "2026-12-31"}),
+            )
             .await;
         camps.insert(o, (c["id"].as_i64().unwrap(), name));
         for who in EVERYONE {
@@ -2946,9 +2952,15 @@ async fn activity_cases(ctx: &mut Ctx<'_>, cases: &mut Vec<Case>) {
                     .json(json!({"org_id": t, "kind": "theme_day", "topic": "矩阵新活动", "held_on": "2026-02-01"}))
                     .target(w.org_data(t)),
             );
-            let mut c =
-                Case::new("GET /api/v1/activities/{id}", Method::GET, v1(format!("/activities/{act}")), who, rel.clone(), read_e)
-                    .target(w.org_data(t));
+            let mut c = Case::new(
+                "GET /api/v1/activities/{id}",
+                Method::GET,
+                v1(format!("/activities/{act}")),
+                who,
+                rel.clone(),
+                read_e,
+            )
+            .target(w.org_data(t));
             if read_e == Expect::Allow {
                 c = c.contains([acts[&t].1.clone()]);
             }
@@ -2981,20 +2993,36 @@ async fn activity_cases(ctx: &mut Ctx<'_>, cases: &mut Vec<Case>) {
                 )
                 .target(w.org_data(t)),
             );
-            let mut c = Case::new("GET /api/v1/campaigns", Method::GET, v1(format!("/campaigns?org={t}")), who, rel.clone(), read_e)
-                .target(w.org_data(t));
+            let mut c = Case::new(
+                "GET /api/v1/campaigns",
+                Method::GET,
+                v1(format!("/campaigns?org={t}")),
+                who,
+                rel.clone(),
+                read_e,
+            )
+            .target(w.org_data(t));
             if read_e == Expect::Allow {
                 c = c.contains([camps[&t].1.clone()]);
             }
             cases.push(c);
             cases.push(
                 Case::new("POST /api/v1/campaigns", Method::POST, v1("/campaigns"), who, rel.clone(), write_e)
-                    .json(json!({"org_id": t, "name": "矩阵新讨论", "starts_on": "2026-01-01", "ends_on": "2026-06-30"}))
+                    .json(
+                        json!({"org_id": t, "name": "矩阵新讨论", "starts_on": "2026-01-01", "ends_on": "2026-06-30"}),
+                    )
                     .target(w.org_data(t)),
             );
             cases.push(
-                Case::new("GET /api/v1/campaigns/{id}", Method::GET, v1(format!("/campaigns/{camp}")), who, rel.clone(), read_e)
-                    .target(w.org_data(t)),
+                Case::new(
+                    "GET /api/v1/campaigns/{id}",
+                    Method::GET,
+                    v1(format!("/campaigns/{camp}")),
+                    who,
+                    rel.clone(),
+                    read_e,
+                )
+                .target(w.org_data(t)),
             );
             cases.push(
                 Case::new("POST /api/v1/study-items", Method::POST, v1("/study-items"), who, rel.clone(), write_e)
