@@ -871,7 +871,8 @@ impl<'a> Scoped<'a> {
         let now = crate::now_text();
         let mut tx = self.db().begin_write().await?;
         let id = next_ids(&mut tx, t, "activities", 1).await?;
-        sqlx::query(
+        // $4..$23 are the record's fields, bound in `bind_fields`' order.
+        let q = sqlx::query(
             "INSERT INTO activities (tenant_id, id, org_id, kind, status, topic, held_on, starts_at, ends_at, place, host, recorder, \
              minutes, resolutions, element_id, campaign_id, expected, present, absent, on_leave, sit_ins, voting_expected, voting_present, \
              version, created_at, created_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
@@ -879,31 +880,8 @@ impl<'a> Scoped<'a> {
         )
         .bind(t)
         .bind(id)
-        .bind(input.org_id)
-        .bind(&c.kind)
-        .bind(c.status.as_str())
-        .bind(&c.topic)
-        .bind(date_text(c.held_on))
-        .bind(&c.starts_at)
-        .bind(&c.ends_at)
-        .bind(input.place.trim())
-        .bind(input.host.trim())
-        .bind(input.recorder.trim())
-        .bind(&c.minutes)
-        .bind(input.resolutions.trim())
-        .bind(input.element_id)
-        .bind(input.campaign_id)
-        .bind(c.tally.expected)
-        .bind(c.tally.present)
-        .bind(c.tally.absent)
-        .bind(c.tally.on_leave)
-        .bind(c.tally.sit_ins)
-        .bind(c.tally.voting_expected)
-        .bind(c.tally.voting_present)
-        .bind(&now)
-        .bind(self.principal().user_id)
-        .execute(tx.conn())
-        .await?;
+        .bind(input.org_id);
+        bind_fields(q, &c, input).bind(&now).bind(self.principal().user_id).execute(tx.conn()).await?;
         self.write_attendance(&mut tx, id, &c.lines).await?;
         append(
             &mut tx,
@@ -939,39 +917,17 @@ impl<'a> Scoped<'a> {
         let c = self.check_input(input, today).await?;
         let t = self.tenant_id();
         let mut tx = self.db().begin_write().await?;
-        let n = sqlx::query(
+        // $3..$22 are the record's fields, bound in `bind_fields`' order.
+        let q = sqlx::query(
             "UPDATE activities SET kind = $3, status = $4, topic = $5, held_on = $6, starts_at = $7, ends_at = $8, place = $9, \
              host = $10, recorder = $11, minutes = $12, resolutions = $13, element_id = $14, campaign_id = $15, expected = $16, \
              present = $17, absent = $18, on_leave = $19, sit_ins = $20, voting_expected = $21, voting_present = $22, \
              version = version + 1, updated_at = $23 WHERE tenant_id = $1 AND id = $2 AND version = $24",
         )
         .bind(t)
-        .bind(id)
-        .bind(&c.kind)
-        .bind(c.status.as_str())
-        .bind(&c.topic)
-        .bind(date_text(c.held_on))
-        .bind(&c.starts_at)
-        .bind(&c.ends_at)
-        .bind(input.place.trim())
-        .bind(input.host.trim())
-        .bind(input.recorder.trim())
-        .bind(&c.minutes)
-        .bind(input.resolutions.trim())
-        .bind(input.element_id)
-        .bind(input.campaign_id)
-        .bind(c.tally.expected)
-        .bind(c.tally.present)
-        .bind(c.tally.absent)
-        .bind(c.tally.on_leave)
-        .bind(c.tally.sit_ins)
-        .bind(c.tally.voting_expected)
-        .bind(c.tally.voting_present)
-        .bind(crate::now_text())
-        .bind(version)
-        .execute(tx.conn())
-        .await?
-        .rows_affected();
+        .bind(id);
+        let n =
+            bind_fields(q, &c, input).bind(crate::now_text()).bind(version).execute(tx.conn()).await?.rows_affected();
         if n == 0 {
             return Err(StoreError::Conflict(Code::Conflict));
         }
@@ -1715,6 +1671,35 @@ impl<'a> Scoped<'a> {
         }
         Ok(out)
     }
+}
+
+/// Binds a checked record's 20 stored fields, kind through voting_present,
+/// in the column order both the INSERT and the UPDATE use.
+fn bind_fields<'q>(
+    q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    c: &'q Checked,
+    input: &'q ActivityInput,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    q.bind(&c.kind)
+        .bind(c.status.as_str())
+        .bind(&c.topic)
+        .bind(date_text(c.held_on))
+        .bind(&c.starts_at)
+        .bind(&c.ends_at)
+        .bind(input.place.trim())
+        .bind(input.host.trim())
+        .bind(input.recorder.trim())
+        .bind(&c.minutes)
+        .bind(input.resolutions.trim())
+        .bind(input.element_id)
+        .bind(input.campaign_id)
+        .bind(c.tally.expected)
+        .bind(c.tally.present)
+        .bind(c.tally.absent)
+        .bind(c.tally.on_leave)
+        .bind(c.tally.sit_ins)
+        .bind(c.tally.voting_expected)
+        .bind(c.tally.voting_present)
 }
 
 fn audit_view(c: &Checked, input: &ActivityInput) -> serde_json::Value {
