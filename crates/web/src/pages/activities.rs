@@ -12,8 +12,7 @@
 use std::collections::HashMap;
 
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use chrono::{Datelike, NaiveDate};
 use dangjian_domain::activity::{Attendance, Period};
 use dangjian_domain::role::Action;
@@ -25,10 +24,9 @@ use dangjian_store::activities::{
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{ctx, opt_id};
+use super::{fail, go, opt_id};
 use crate::auth::{CsrfForm, CurrentUser};
 use crate::error::AppError;
-use crate::render::{error_page, page};
 use crate::AppState;
 
 fn today() -> NaiveDate {
@@ -46,61 +44,16 @@ fn ok_key(q: &Option<String>) -> Option<&'static str> {
     q.as_deref().and_then(|k| OK_KEYS.iter().copied().find(|o| *o == k))
 }
 
-fn problem(locale: Locale, e: &AppError) -> Value {
-    let fields: Vec<Value> = e
-        .field_errors()
-        .into_iter()
-        .map(|f| {
-            // attendance[3].reason → the label of `reason` and the person's row number.
-            let (base, row) = match f.field.split_once("].") {
-                Some((head, tail)) => (tail.to_string(), head.trim_start_matches("attendance[").parse::<usize>().ok()),
-                None => (f.field.clone(), None),
-            };
-            let key = format!("act.field.{base}");
-            let label = crate::i18n::t(locale, &key);
-            let label = if label == key { base } else { label };
-            let label = match row {
-                Some(r) => format!(
-                    "{}{}",
-                    crate::i18n::t(locale, "act.field.attendance_row").replace("{n}", &(r + 1).to_string()),
-                    label
-                ),
-                None => label,
-            };
-            json!({"label": label, "message": f.message, "field": f.field})
-        })
-        .collect();
-    json!({"message": e.message(), "code": e.code.as_str(), "fields": fields})
-}
-
+/// Renders a page, labelling form errors from `act.field.*`.
 fn show(
     s: &AppState,
     user: &CurrentUser,
     name: &str,
-    mut v: Value,
+    v: Value,
     ok: Option<&'static str>,
     err: Option<AppError>,
 ) -> Response {
-    let mut status = StatusCode::OK;
-    v["ok"] = json!(ok);
-    if let Some(e) = err {
-        let e = e.with_locale(user.locale);
-        status = e.status;
-        v["problem"] = problem(user.locale, &e);
-    }
-    let mut resp = page(s, name, ctx(user, v));
-    if resp.status() == StatusCode::OK {
-        *resp.status_mut() = status;
-    }
-    resp
-}
-
-fn fail(s: &AppState, user: &CurrentUser, e: AppError) -> Response {
-    error_page(s, user.locale, e.with_locale(user.locale))
-}
-
-fn go(path: String) -> Response {
-    Redirect::to(&path).into_response()
+    super::show(s, user, name, v, ok, err, "act.field")
 }
 
 fn kinds_json(kinds: &[ActivityKind], locale: Locale) -> Value {

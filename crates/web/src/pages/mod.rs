@@ -10,12 +10,17 @@ mod people;
 mod session;
 mod work;
 
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use dangjian_domain::role::Action;
+use dangjian_domain::Locale;
 use serde_json::{json, Value};
 
 use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::render::{error_page, page};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -119,4 +124,71 @@ pub(crate) fn opt_id(field: &str, s: &Option<String>) -> Result<Option<i64>, cra
             t.parse().map(Some).map_err(|_| crate::error::AppError::field(field, dangjian_domain::Code::InvalidValue))
         }
     }
+}
+
+/// An error for display above the form that caused it: the message, and each
+/// field with its label in the user's language, looked up as `{labels}.{field}`.
+/// A field in a list (`attendance[3].reason`) is labelled with its row too,
+/// from `{labels}.attendance_row`.
+pub(crate) fn problem(locale: Locale, e: &AppError, labels: &str) -> Value {
+    let fields: Vec<Value> = e
+        .field_errors()
+        .into_iter()
+        .map(|f| {
+            let (base, row) = match f.field.split_once('[').and_then(|(list, rest)| {
+                let (n, tail) = rest.split_once("].")?;
+                Some((list.to_string(), n.parse::<usize>().ok()?, tail.to_string()))
+            }) {
+                Some((list, n, tail)) => (tail, Some((list, n))),
+                None => (f.field.clone(), None),
+            };
+            let key = format!("{labels}.{base}");
+            let label = crate::i18n::t(locale, &key);
+            let label = if label == key { base } else { label };
+            let label = match row {
+                Some((list, n)) => format!(
+                    "{}{}",
+                    crate::i18n::t(locale, &format!("{labels}.{list}_row")).replace("{n}", &(n + 1).to_string()),
+                    label
+                ),
+                None => label,
+            };
+            json!({"label": label, "message": f.message, "field": f.field})
+        })
+        .collect();
+    json!({"message": e.message(), "code": e.code.as_str(), "fields": fields})
+}
+
+/// Renders a page with its confirmation or problem; a problem sets the status.
+pub(crate) fn show(
+    s: &AppState,
+    user: &CurrentUser,
+    name: &str,
+    mut v: Value,
+    ok: Option<&'static str>,
+    err: Option<AppError>,
+    labels: &str,
+) -> Response {
+    let mut status = StatusCode::OK;
+    v["ok"] = json!(ok);
+    if let Some(e) = err {
+        let e = e.with_locale(user.locale);
+        status = e.status;
+        v["problem"] = problem(user.locale, &e, labels);
+    }
+    let mut resp = page(s, name, ctx(user, v));
+    if resp.status() == StatusCode::OK {
+        *resp.status_mut() = status;
+    }
+    resp
+}
+
+/// The error as a page of its own (the thing asked for could not be shown).
+pub(crate) fn fail(s: &AppState, user: &CurrentUser, e: AppError) -> Response {
+    error_page(s, user.locale, e.with_locale(user.locale))
+}
+
+/// Post/redirect/get.
+pub(crate) fn go(path: String) -> Response {
+    Redirect::to(&path).into_response()
 }

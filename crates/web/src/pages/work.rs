@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use chrono::{Datelike, NaiveDate};
 use dangjian_domain::closeout::Action as CloseAction;
 use dangjian_domain::role::Action;
@@ -23,10 +23,9 @@ use dangjian_store::tasks::{rolled_progress, NewList, Task, TaskInput};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{ctx, opt, opt_id};
+use super::{fail, go, opt, opt_id};
 use crate::auth::{CsrfForm, CurrentUser};
 use crate::error::AppError;
-use crate::render::{error_page, page};
 use crate::AppState;
 
 fn today() -> NaiveDate {
@@ -60,51 +59,16 @@ fn ok_key(q: &Option<String>) -> Option<&'static str> {
     q.as_deref().and_then(|k| OK_KEYS.iter().copied().find(|o| *o == k))
 }
 
-/// An error for display above the form that caused it: the message, and
-/// each field with its label in the user's language.
-fn problem(locale: Locale, e: &AppError) -> Value {
-    let fields: Vec<Value> = e
-        .field_errors()
-        .into_iter()
-        .map(|f| {
-            let key = format!("work.field.{}", f.field);
-            let label = crate::i18n::t(locale, &key);
-            let label = if label == key { f.field.clone() } else { label };
-            json!({"label": label, "message": f.message})
-        })
-        .collect();
-    json!({"message": e.message(), "code": e.code.as_str(), "fields": fields})
-}
-
-/// Renders a page with its confirmation or problem; a problem sets the status.
+/// Renders a page, labelling form errors from `work.field.*`.
 fn show(
     s: &AppState,
     user: &CurrentUser,
     name: &str,
-    mut v: Value,
+    v: Value,
     ok: Option<&'static str>,
     err: Option<AppError>,
 ) -> Response {
-    let mut status = StatusCode::OK;
-    v["ok"] = json!(ok);
-    if let Some(e) = err {
-        let e = e.with_locale(user.locale);
-        status = e.status;
-        v["problem"] = problem(user.locale, &e);
-    }
-    let mut resp = page(s, name, ctx(user, v));
-    if resp.status() == StatusCode::OK {
-        *resp.status_mut() = status;
-    }
-    resp
-}
-
-fn fail(s: &AppState, user: &CurrentUser, e: AppError) -> Response {
-    error_page(s, user.locale, e.with_locale(user.locale))
-}
-
-fn go(path: String) -> Response {
-    Redirect::to(&path).into_response()
+    super::show(s, user, name, v, ok, err, "work.field")
 }
 
 fn is_overdue(t: &Task, today: &str) -> bool {
