@@ -100,7 +100,8 @@ pub fn classify(head: &[u8], name: &str) -> Result<(Media, &'static str), Code> 
         };
     };
     let iso_media = |ct: &str| ct == "video/mp4" || ct == "video/quicktime";
-    let agrees = exts.contains(&ext.as_str()) || by_ext.is_some_and(|&(_, ct, _)| iso_media(ct) && iso_media(content_type));
+    let agrees =
+        exts.contains(&ext.as_str()) || by_ext.is_some_and(|&(_, ct, _)| iso_media(ct) && iso_media(content_type));
     if agrees {
         Ok((media, content_type))
     } else {
@@ -176,8 +177,8 @@ impl BlobStore {
         std::fs::create_dir_all(dir).map_err(|e| internal("creating the directory", e))?;
         let dir = std::fs::canonicalize(dir).map_err(|e| internal("resolving the directory", e))?;
         let root = dir.display().to_string();
-        let op = Operator::via_iter(Scheme::Fs, [("root".to_string(), root.clone())])
-            .map_err(|e| internal("opening", e))?;
+        let op =
+            Operator::via_iter(Scheme::Fs, [("root".to_string(), root.clone())]).map_err(|e| internal("opening", e))?;
         Ok(BlobStore { op, location: root })
     }
 
@@ -299,12 +300,8 @@ impl BlobStore {
         E: Display,
     {
         let local = self.op.info().scheme() == Scheme::Fs;
-        let mut w = if local {
-            self.op.writer(tmp).await
-        } else {
-            self.op.writer_with(tmp).chunk(PART_BYTES).await
-        }
-        .map_err(|e| internal("opening a temporary object", e))?;
+        let mut w = if local { self.op.writer(tmp).await } else { self.op.writer_with(tmp).chunk(PART_BYTES).await }
+            .map_err(|e| internal("opening a temporary object", e))?;
         let mut hasher = Sha256::new();
         hasher.update(&head);
         let write = async {
@@ -381,7 +378,9 @@ impl BlobStore {
     /// Temporary objects left behind (a crash mid-upload): their keys.
     pub async fn temporaries(&self) -> StoreResult<Vec<String>> {
         match self.op.list("tmp/").await {
-            Ok(entries) => Ok(entries.into_iter().filter(|e| e.path().ends_with(".part")).map(|e| e.path().to_string()).collect()),
+            Ok(entries) => {
+                Ok(entries.into_iter().filter(|e| e.path().ends_with(".part")).map(|e| e.path().to_string()).collect())
+            }
             Err(e) if e.kind() == ErrorKind::NotFound => Ok(vec![]),
             Err(e) => Err(internal("listing temporaries", e)),
         }

@@ -477,9 +477,8 @@ impl Scoped<'_> {
             }
         };
         // A day starts at midnight China time; unattached recordings are placed by when they were made.
-        let start_of = |d: NaiveDate| {
-            ts_text(d.and_time(NaiveTime::MIN).and_local_timezone(china()).unwrap().with_timezone(&Utc))
-        };
+        let start_of =
+            |d: NaiveDate| ts_text(d.and_time(NaiveTime::MIN).and_local_timezone(china()).unwrap().with_timezone(&Utc));
         if let Some(from) = day("from", &q.from)? {
             let ymd = from.format("%Y-%m-%d").to_string();
             args.push(Arg::S(ymd));
@@ -679,8 +678,16 @@ impl Scoped<'_> {
         let at = recorded_at.unwrap_or_else(Utc::now);
         let blob = blobs.put(body, &name, limit).await?;
         let activity = self.matching_activity(device.org_id, at).await?;
-        self.insert_recording(activity, device.org_id, &name, &blob, Some(ts_text(at)), Some(device.device_id), "ingest")
-            .await
+        self.insert_recording(
+            activity,
+            device.org_id,
+            &name,
+            &blob,
+            Some(ts_text(at)),
+            Some(device.device_id),
+            "ingest",
+        )
+        .await
     }
 
     /// The team's one activity on the day of `at` (and within its hours, when filled).

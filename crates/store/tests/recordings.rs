@@ -207,7 +207,12 @@ async fn uploads_are_hashed_audited_and_refusals_leave_nothing() {
         );
         // One more row and blob: the small upload; none for the refusals.
         assert_eq!(count(&t.db, "SELECT COUNT(*) FROM recordings").await, rows_before + 1);
-        assert_eq!(files_under(&dir).len(), files_before + 1, "only the accepted upload's blob: {:?}", files_under(&dir));
+        assert_eq!(
+            files_under(&dir).len(),
+            files_before + 1,
+            "only the accepted upload's blob: {:?}",
+            files_under(&dir)
+        );
         assert!(files_under(&dir.join("tmp")).is_empty());
 
         // Outside the grant: an activity of the sibling branch is invisible.
@@ -247,16 +252,15 @@ async fn soft_delete_hides_but_the_audit_keeps_it() {
             .unwrap();
         assert!(kept.try_get::<Option<String>, _>(0).unwrap().is_some());
         assert_eq!(kept.try_get::<Option<i64>, _>(1).unwrap(), Some(7));
-        let actions: Vec<String> = sqlx::query(
-            "SELECT action FROM audit_log WHERE entity_type = 'recording' AND entity_id = $1 ORDER BY seq",
-        )
-        .bind(r.id.to_string())
-        .fetch_all(t.db.pool())
-        .await
-        .unwrap()
-        .iter()
-        .map(|row| row.try_get(0).unwrap())
-        .collect();
+        let actions: Vec<String> =
+            sqlx::query("SELECT action FROM audit_log WHERE entity_type = 'recording' AND entity_id = $1 ORDER BY seq")
+                .bind(r.id.to_string())
+                .fetch_all(t.db.pool())
+                .await
+                .unwrap()
+                .iter()
+                .map(|row| row.try_get(0).unwrap())
+                .collect();
         assert_eq!(actions, ["upload", "delete"]);
         assert!(t.db.system(1).audit_verify().await.unwrap().intact);
         t.cleanup().await;
@@ -291,7 +295,8 @@ async fn search_by_org_team_kind_dates_and_topic() {
         assert_eq!(names(RecordingQuery { org_id: Some(fx.br), ..Default::default() }).await, ["a1.mp4", "a2.png"]);
         assert_eq!(names(RecordingQuery { team_id: Some(fx.team), ..Default::default() }).await, ["a2.png"]);
         assert_eq!(names(RecordingQuery { kind: Some("lecture".into()), ..Default::default() }).await, ["a3.mp4"]);
-        let jan = RecordingQuery { from: Some("2026-01-01".into()), to: Some("2026-01-31".into()), ..Default::default() };
+        let jan =
+            RecordingQuery { from: Some("2026-01-01".into()), to: Some("2026-01-31".into()), ..Default::default() };
         assert_eq!(names(jan).await, ["a1.mp4", "a3.mp4"]);
         assert_eq!(names(RecordingQuery { q: Some("安全".into()), ..Default::default() }).await, ["a1.mp4", "a2.png"]);
         assert_eq!(names(RecordingQuery { media: Some("photo".into()), ..Default::default() }).await, ["a2.png"]);
@@ -350,16 +355,18 @@ async fn devices_ingest_matched_and_unmatched_and_revoked_tokens_fail() {
         let unmatched = RecordingQuery { unmatched: Some(true), ..Default::default() };
         assert_eq!(s.search_recordings(&unmatched).await.unwrap().total, 2);
         // Unattached recordings are placed by their local day.
-        let day16 = RecordingQuery { from: Some("2026-01-16".into()), to: Some("2026-01-16".into()), ..Default::default() };
+        let day16 =
+            RecordingQuery { from: Some("2026-01-16".into()), to: Some("2026-01-16".into()), ..Default::default() };
         let found: Vec<i64> = s.search_recordings(&day16).await.unwrap().items.iter().map(|r| r.id).collect();
         assert_eq!(found, vec![u2.id]);
-        let actor: String = sqlx::query("SELECT actor FROM audit_log WHERE entity_type = 'recording' AND entity_id = $1")
-            .bind(r.id.to_string())
-            .fetch_one(t.db.pool())
-            .await
-            .unwrap()
-            .try_get(0)
-            .unwrap();
+        let actor: String =
+            sqlx::query("SELECT actor FROM audit_log WHERE entity_type = 'recording' AND entity_id = $1")
+                .bind(r.id.to_string())
+                .fetch_one(t.db.pool())
+                .await
+                .unwrap()
+                .try_get(0)
+                .unwrap();
         assert_eq!(actor, format!("device:{}", issued.device.id));
         // A person attaches the unmatched one to the evening meeting's day… to the branch's activity.
         let sec = who("sec", 5, Role::BranchSecretary, fx.br);
@@ -409,7 +416,10 @@ async fn verify_finds_corrupted_and_missing_blobs() {
         assert_eq!(ids(&report.corrupted), vec![bad.id]);
         assert_eq!(ids(&report.missing), vec![gone.id]);
         let p = &report.missing[0];
-        assert_eq!((p.record, p.activity_id, p.activity_topic.as_deref()), ("recording", Some(a), Some("核查用主题党日")));
+        assert_eq!(
+            (p.record, p.activity_id, p.activity_topic.as_deref()),
+            ("recording", Some(a), Some("核查用主题党日"))
+        );
         assert_eq!(p.org_name, "焙烧车间党支部");
         assert!(!ids(&report.corrupted).contains(&ok.id));
         t.cleanup().await;

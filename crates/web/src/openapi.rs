@@ -25,8 +25,14 @@ use crate::api;
         api::work::lists, api::work::create_list, api::work::list, api::work::create_task, api::work::task, api::work::progress,
         api::work::closeout, api::work::upload, api::work::download, api::work::issue_notice, api::work::respond,
         api::work::todo, api::work::stats, api::work::board, api::work::ledger_template, api::work::import_ledger, api::work::export_ledger, api::work::procedures, api::work::create_procedure,
+        // recordings
+        api::recordings::upload, api::recordings::list, api::recordings::search, api::recordings::get_recording,
+        api::recordings::content, api::recordings::delete, api::recordings::attach, api::recordings::devices,
+        api::recordings::issue_device, api::recordings::revoke_device, api::recordings::ingest,
     ),
-    tags((name = "session"), (name = "orgs"), (name = "people"), (name = "users"), (name = "audit"), (name = "frameworks"), (name = "tasks"))
+    tags((name = "session"), (name = "orgs"), (name = "people"), (name = "users"), (name = "audit"), (name = "frameworks"), (name = "tasks"),
+        // recordings
+        (name = "recordings"))
 )]
 pub struct ApiDoc;
 

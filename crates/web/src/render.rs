@@ -33,6 +33,11 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("frameworks.html", include_str!("../templates/frameworks.html")),
     ("framework.html", include_str!("../templates/framework.html")),
     ("board.html", include_str!("../templates/board.html")),
+    // recordings
+    ("recordings_panel.html", include_str!("../templates/recordings_panel.html")),
+    ("recordings.html", include_str!("../templates/recordings.html")),
+    ("activity_recordings.html", include_str!("../templates/activity_recordings.html")),
+    ("devices.html", include_str!("../templates/devices.html")),
 ];
 
 pub struct Templates {

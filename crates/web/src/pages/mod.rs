@@ -8,6 +8,8 @@ mod orgs;
 mod people;
 mod session;
 mod work;
+// recordings
+mod recordings;
 
 use axum::routing::{get, post};
 use axum::Router;
@@ -69,6 +71,13 @@ pub fn router() -> Router<AppState> {
         .route("/frameworks/{id}/copy", post(work::copy_framework))
         .route("/elements/{id}", post(work::update_element))
         .route("/orgs/{id}/board", get(work::board))
+        // recordings
+        .route("/recordings", get(recordings::search_page))
+        .route("/recordings/{id}/delete", post(recordings::delete))
+        .route("/recordings/{id}/attach", post(recordings::attach))
+        .route("/activities/{id}/recordings", get(recordings::activity_page))
+        .route("/admin/devices", get(recordings::devices).post(recordings::issue_device))
+        .route("/admin/devices/{id}/revoke", post(recordings::revoke_device))
 }
 
 /// What every page's layout needs: the user, language and CSRF token.
