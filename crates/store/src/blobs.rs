@@ -198,6 +198,9 @@ impl BlobStore {
             return Ok(BlobStore { op, location: "memory://".into() });
         }
         if let Some(rest) = url.strip_prefix("s3://") {
+            // reqwest is built without a TLS provider of its own (see Cargo.toml): install
+            // rustls's aws-lc-rs as the process default; an Err means one is already installed.
+            let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
             let (target, query) = rest.split_once('?').unwrap_or((rest, ""));
             let (bucket, prefix) = target.split_once('/').unwrap_or((target, ""));
             let mut cfg = vec![("bucket".to_string(), bucket.to_string()), ("root".to_string(), format!("/{prefix}"))];
