@@ -171,9 +171,17 @@ impl Drop for TempGuard {
     }
 }
 
+/// opendal builds a reqwest client with every operator, and reqwest is built
+/// without a TLS provider of its own (see Cargo.toml): install rustls's
+/// aws-lc-rs as the process default first (an Err: one is installed already).
+fn tls_provider() {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+}
+
 impl BlobStore {
     /// The local store: files under `dir`.
     pub fn local(dir: &std::path::Path) -> StoreResult<BlobStore> {
+        tls_provider();
         std::fs::create_dir_all(dir).map_err(|e| internal("creating the directory", e))?;
         let dir = std::fs::canonicalize(dir).map_err(|e| internal("resolving the directory", e))?;
         let root = dir.display().to_string();
@@ -188,6 +196,7 @@ impl BlobStore {
     /// (`endpoint`, `region`, `access_key_id`, `secret_access_key`,
     /// `enable_virtual_host_style`, …); credentials also come from `AWS_*`.
     pub fn from_config(url: Option<&str>, data_dir: &std::path::Path) -> StoreResult<BlobStore> {
+        tls_provider();
         let url = url.map(str::trim).filter(|u| !u.is_empty());
         let Some(url) = url else { return BlobStore::local(&data_dir.join("blobs")) };
         if let Some(path) = url.strip_prefix("file://") {
@@ -198,9 +207,6 @@ impl BlobStore {
             return Ok(BlobStore { op, location: "memory://".into() });
         }
         if let Some(rest) = url.strip_prefix("s3://") {
-            // reqwest is built without a TLS provider of its own (see Cargo.toml): install
-            // rustls's aws-lc-rs as the process default; an Err means one is already installed.
-            let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
             let (target, query) = rest.split_once('?').unwrap_or((rest, ""));
             let (bucket, prefix) = target.split_once('/').unwrap_or((target, ""));
             let mut cfg = vec![("bucket".to_string(), bucket.to_string()), ("root".to_string(), format!("/{prefix}"))];
