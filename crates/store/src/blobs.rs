@@ -5,7 +5,8 @@
 //! - [`BlobStore`] wraps an [`opendal::Operator`]: the local data directory
 //!   (`<data>/blobs`) by default, or any S3-compatible store when
 //!   `DANGJIAN_BLOB_URL` says so (`s3://bucket/prefix?endpoint=…&region=…`,
-//!   credentials from the usual `AWS_*` variables). The rest of the code does
+//!   credentials from the usual `AWS_*` variables; the endpoint must be plain
+//!   http for now, see the workspace Cargo.toml). The rest of the code does
 //!   not know which.
 //! - [`BlobStore::put`] takes the upload as a stream and never holds more than
 //!   one chunk in memory: it reads the first bytes to learn what the file is
@@ -171,17 +172,9 @@ impl Drop for TempGuard {
     }
 }
 
-/// opendal builds a reqwest client with every operator, and reqwest is built
-/// without a TLS provider of its own (see Cargo.toml): install rustls's
-/// aws-lc-rs as the process default first (an Err: one is installed already).
-fn tls_provider() {
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-}
-
 impl BlobStore {
     /// The local store: files under `dir`.
     pub fn local(dir: &std::path::Path) -> StoreResult<BlobStore> {
-        tls_provider();
         std::fs::create_dir_all(dir).map_err(|e| internal("creating the directory", e))?;
         let dir = std::fs::canonicalize(dir).map_err(|e| internal("resolving the directory", e))?;
         let root = dir.display().to_string();
@@ -196,7 +189,6 @@ impl BlobStore {
     /// (`endpoint`, `region`, `access_key_id`, `secret_access_key`,
     /// `enable_virtual_host_style`, …); credentials also come from `AWS_*`.
     pub fn from_config(url: Option<&str>, data_dir: &std::path::Path) -> StoreResult<BlobStore> {
-        tls_provider();
         let url = url.map(str::trim).filter(|u| !u.is_empty());
         let Some(url) = url else { return BlobStore::local(&data_dir.join("blobs")) };
         if let Some(path) = url.strip_prefix("file://") {
