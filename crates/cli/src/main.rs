@@ -1,5 +1,6 @@
 //! The `dangjian` binary: wires configuration, the database and the web
-//! layer together, and offers the administrative commands.
+//! layer together, and offers the administrative commands (`verify` re-hashes
+//! every stored file: recordings in the blob store and task evidence).
 //!
 //! This is one of the two places allowed to use the unscoped
 //! `Db::system` handle (the other is the web layer's auth module): the
@@ -14,6 +15,7 @@ use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
 use dangjian_domain::role::Role;
 use dangjian_domain::Locale;
+use dangjian_store::blobs::BlobStore;
 use dangjian_store::crypto::Crypto;
 use dangjian_store::{Db, StoreError, DEFAULT_TENANT};
 
@@ -32,6 +34,11 @@ struct DbArgs {
     /// A PostgreSQL URL (postgres://…); without it the embedded SQLite is used.
     #[arg(long = "database-url", env = "DANGJIAN_DATABASE_URL")]
     database_url: Option<String>,
+    /// Where recordings' bytes live: `s3://bucket/prefix?endpoint=…&region=…`
+    /// (credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY), a
+    /// directory, or by default `<data>/blobs`.
+    #[arg(long = "blob-url", env = "DANGJIAN_BLOB_URL")]
+    blob_url: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -68,6 +75,12 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// Re-hash every stored file (recordings and task evidence) and report
+    /// missing or damaged ones with their records; exits non-zero if any.
+    Verify {
+        #[command(flatten)]
+        db: DbArgs,
     },
     /// Fill an empty database with a deterministic synthetic group (for benchmarks).
     Gen {
@@ -225,6 +238,9 @@ async fn serve(listen: SocketAddr, db: DbArgs, demo: bool, secure_cookies: bool)
     let mut state = dangjian_web::AppState::new(database.clone());
     state.secure_cookies = secure_cookies;
     state.data_dir = db.data.clone();
+    let blobs = blob_store(&db)?;
+    println!("影像文件存储 / recordings stored in {}", blobs.location());
+    state.blobs = Some(blobs);
     // Escalation (督办): at start and every hour. Each run is idempotent, so a
     // restart or a second server changes nothing that was already done.
     let job_db = database.clone();
@@ -304,6 +320,59 @@ async fn generate(scale: Scale, seed: u64, db: DbArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn blob_store(db: &DbArgs) -> anyhow::Result<BlobStore> {
+    BlobStore::from_config(db.blob_url.as_deref(), &db.data)
+        .map_err(|e| anyhow::anyhow!("cannot open the blob store: {e}"))
+}
+
+/// `dangjian verify`: every stored file against its SHA-256.
+async fn verify(db: DbArgs) -> anyhow::Result<()> {
+    let database = open(&db).await?;
+    let blobs = blob_store(&db)?;
+    let t = Instant::now();
+    let report = database.system(DEFAULT_TENANT).verify_blobs(&blobs, &db.data.join("files")).await.map_err(explain)?;
+    println!(
+        "已检查 / checked: {} files, {:.1} MB in {:.1?} ({}; evidence in {})",
+        report.checked,
+        report.bytes as f64 / 1_048_576.0,
+        t.elapsed(),
+        blobs.location(),
+        db.data.join("files").display()
+    );
+    println!("缺失 / missing: {}", report.missing.len());
+    println!("损坏 / corrupted: {}", report.corrupted.len());
+    for (what, list) in [("缺失 / missing", &report.missing), ("损坏 / corrupted", &report.corrupted)] {
+        for p in list {
+            let owner = match (p.activity_id, p.task_id) {
+                (Some(a), _) => format!("activity {a} {}", p.activity_topic.as_deref().unwrap_or("")),
+                (None, Some(t)) => format!("task {t}"),
+                (None, None) => "unattached".to_string(),
+            };
+            println!(
+                "  {what}: {} {} \"{}\" sha256 {} · {} · org {} {}{}",
+                p.record,
+                p.id,
+                p.name,
+                p.sha256,
+                owner.trim_end(),
+                p.org_id,
+                p.org_name,
+                if p.deleted { " (deleted)" } else { "" }
+            );
+        }
+    }
+    if report.temporaries > 0 {
+        println!("未完成的临时上传 / temporary uploads left by interrupted uploads: {}", report.temporaries);
+    }
+    database.close().await;
+    if report.ok() {
+        println!("全部完好 / all files intact");
+        Ok(())
+    } else {
+        bail!("{} missing, {} corrupted", report.missing.len(), report.corrupted.len())
+    }
+}
+
 fn read_file(path: &Path) -> anyhow::Result<Vec<u8>> {
     std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
 }
@@ -377,6 +446,7 @@ async fn run() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Gen { scale, seed, db } => generate(scale, seed, db).await,
+        Command::Verify { db } => verify(db).await,
         Command::Audit { command: AuditCommand::Verify { db } } => {
             let database = open(&db).await?;
             let status = database.system(DEFAULT_TENANT).audit_verify().await.map_err(explain)?;

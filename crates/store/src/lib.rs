@@ -28,6 +28,9 @@
 //!   their study items, compliance with required frequencies, figures).
 //! - [`crypto`] encrypts sensitive fields at rest (AES-256-GCM) and computes
 //!   the blind index that keeps ID numbers unique without storing them in clear.
+//! - [`recordings`] (videos, photos and documents of activities, team
+//!   recording devices, `verify`) with their bytes in [`blobs`] (the local
+//!   data directory or an S3-compatible store).
 //! - [`seed`] loads the demo group; [`generate`] fills an empty database with
 //!   a synthetic group at scale S, M or L (`dangjian gen`) for benchmarks.
 
@@ -46,6 +49,9 @@ pub mod seed;
 pub mod tasks;
 pub mod testing;
 pub mod users;
+// recordings
+pub mod blobs;
+pub mod recordings;
 
 pub use db::{Backend, Db};
 pub use error::{StoreError, StoreResult};

@@ -46,6 +46,9 @@ pub struct AppState {
     pub max_upload_bytes: usize,
     /// The data directory: evidence files live in `files/` under it.
     pub data_dir: std::path::PathBuf,
+    // recordings
+    /// Where recordings' bytes live; `None`: `<data_dir>/blobs`.
+    pub blobs: Option<dangjian_store::blobs::BlobStore>,
 }
 
 impl AppState {
@@ -56,11 +59,22 @@ impl AppState {
             secure_cookies: false,
             max_upload_bytes: dangjian_domain::settings::Settings::default().import_max_bytes as usize,
             data_dir: std::path::PathBuf::from("./dangjian-data"),
+            // recordings
+            blobs: None,
         }
     }
 
     pub fn files_dir(&self) -> std::path::PathBuf {
         self.data_dir.join("files")
+    }
+
+    // recordings
+    /// The blob store for recordings: the configured one, else `<data_dir>/blobs`.
+    pub fn blobs(&self) -> dangjian_store::StoreResult<dangjian_store::blobs::BlobStore> {
+        match &self.blobs {
+            Some(b) => Ok(b.clone()),
+            None => dangjian_store::blobs::BlobStore::local(&self.data_dir.join("blobs")),
+        }
     }
 }
 

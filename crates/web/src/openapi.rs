@@ -30,8 +30,13 @@ use crate::api;
         api::activities::create, api::activities::get_one, api::activities::update, api::activities::add_task,
         api::activities::follow_up, api::activities::campaigns, api::activities::create_campaign, api::activities::campaign,
         api::activities::add_item, api::activities::items, api::activities::compliance, api::activities::stats,
+        // recordings
+        api::recordings::upload, api::recordings::list, api::recordings::search, api::recordings::get_recording,
+        api::recordings::content, api::recordings::delete, api::recordings::attach, api::recordings::devices,
+        api::recordings::issue_device, api::recordings::revoke_device, api::recordings::ingest,
     ),
-    tags((name = "session"), (name = "orgs"), (name = "people"), (name = "users"), (name = "audit"), (name = "frameworks"), (name = "tasks"), (name = "activities"))
+    tags((name = "session"), (name = "orgs"), (name = "people"), (name = "users"), (name = "audit"), (name = "frameworks"), (name = "tasks"), (name = "activities"),
+        (name = "recordings"))
 )]
 pub struct ApiDoc;
 

@@ -40,6 +40,11 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("compliance.html", include_str!("../templates/compliance.html")),
     ("campaigns.html", include_str!("../templates/campaigns.html")),
     ("campaign.html", include_str!("../templates/campaign.html")),
+    // recordings
+    ("recordings_panel.html", include_str!("../templates/recordings_panel.html")),
+    ("recordings.html", include_str!("../templates/recordings.html")),
+    ("activity_recordings.html", include_str!("../templates/activity_recordings.html")),
+    ("devices.html", include_str!("../templates/devices.html")),
 ];
 
 pub struct Templates {

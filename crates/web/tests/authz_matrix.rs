@@ -976,6 +976,8 @@ async fn build(ctx: &mut Ctx<'_>, ids: &Ids) -> Vec<Case> {
     task_cases(ctx, &wf, &mut cases).await;
     figure_cases(ctx, &wf, &mut cases);
     activity_cases(ctx, &mut cases).await;
+    // recordings
+    recording_cases(ctx, &mut cases).await;
     cases
 }
 
@@ -3423,4 +3425,309 @@ async fn authorization_matrix() {
         app.stop().await;
     }
     assert!(failures.is_empty(), "{} authorization failures:\n{}", failures.len(), failures.join("\n"));
+}
+
+// ---------------------------------------------------------------------------
+// recordings: activity recordings, search, playback, delete, attach, devices
+// ---------------------------------------------------------------------------
+//
+// admin2 records an activity at every fixture org (a row written the way the
+// activities module writes it) with one photo; names and topics are fresh
+// `矩阵…N号` texts, and every case lists those its caller may not read as
+// secrets. Reading follows `World::reads`, uploading, deleting and attaching
+// `World::writes`; devices are admins' only. Throwaway activities and
+// recordings (one per writing case) keep the cases independent of their order.
+
+/// A 1×1 PNG: the recordings' payload here.
+const REC_PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\0\0\0\0IEND\xaeB`\x82";
+
+struct RecRec {
+    id: i64,
+    org: i64,
+    /// The activity's topic and the file's name (without `.png`).
+    data: Vec<String>,
+}
+
+impl Ctx<'_> {
+    /// An activity at `org`, written straight into the table.
+    async fn rec_activity(&mut self, org: i64) -> (i64, String) {
+        use sqlx::Row;
+        let topic = self.numbered("矩阵活动");
+        let pool = self.app.db().pool();
+        let next: i64 = sqlx::query(
+            "INSERT INTO id_counters (tenant_id, name, next_id) VALUES (1, 'activities', 2) \
+             ON CONFLICT (tenant_id, name) DO UPDATE SET next_id = id_counters.next_id + 1 RETURNING next_id",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO activities (tenant_id, id, org_id, kind, status, topic, held_on, created_at, updated_at) \
+             VALUES (1, $1, $2, 'theme_day', 'held', $3, '2026-01-15', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+        )
+        .bind(next - 1)
+        .bind(org)
+        .bind(&topic)
+        .execute(pool)
+        .await
+        .unwrap();
+        (next - 1, topic)
+    }
+
+    /// A photo admin2 uploads to `activity`: (recording id, its name without `.png`).
+    async fn rec_upload(&mut self, activity: i64, prefix: &str) -> (i64, String) {
+        let name = self.numbered(prefix);
+        let r = self
+            .admin
+            .post(self.app.url(&v1(format!("/activities/{activity}/recordings?name={name}.png"))))
+            .header("x-csrf-token", &self.csrf)
+            .body(REC_PNG.to_vec())
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        let text = r.text().await.unwrap();
+        assert!(status.is_success(), "setup upload to activity {activity} as admin2: {status} {text}");
+        let v: Value = serde_json::from_str(&text).unwrap();
+        (v["id"].as_i64().unwrap(), name)
+    }
+}
+
+async fn recording_cases(ctx: &mut Ctx<'_>, cases: &mut Vec<Case>) {
+    let fx = ctx.w.fx;
+    let orgs = ctx.w.fixture_orgs.clone();
+    let mut recs: Vec<RecRec> = Vec::new();
+    let mut activity_of: HashMap<i64, i64> = HashMap::new();
+    for &o in &orgs {
+        let (a, topic) = ctx.rec_activity(o).await;
+        let (id, name) = ctx.rec_upload(a, "矩阵影像").await;
+        activity_of.insert(o, a);
+        recs.push(RecRec { id, org: o, data: vec![topic, name] });
+    }
+    // Whatever `who` may not read, among the fixture recordings and those cases add.
+    let hidden_from = |w: &World, recs: &[RecRec], who: Who| -> Vec<String> {
+        recs.iter().filter(|r| !w.reads(who, r.org)).flat_map(|r| r.data.clone()).collect()
+    };
+    let data_of = |recs: &[RecRec], org: i64| -> Vec<String> {
+        recs.iter().filter(|r| r.org == org).flat_map(|r| r.data.clone()).collect()
+    };
+
+    // Reading: the activity's list, one recording, its bytes.
+    for who in EVERYONE {
+        for &o in orgs.iter().chain([&MISSING]) {
+            let w = &ctx.w;
+            let visible = w.reads(who, o);
+            let e = expect_for(who, visible, visible, true);
+            let rel = w.relation(who, o);
+            let a = activity_of.get(&o).copied().unwrap_or(MISSING);
+            let rec = recs.iter().find(|r| r.org == o).map(|r| r.id).unwrap_or(MISSING);
+            let secrets = hidden_from(w, &recs, who);
+            let list = Case::new(
+                "GET /api/v1/activities/{id}/recordings",
+                Method::GET,
+                v1(format!("/activities/{a}/recordings")),
+                who,
+                format!("activity of {rel}"),
+                e,
+            )
+            .target(data_of(&recs, o))
+            .secrets(secrets.clone());
+            cases.push(if e == Expect::Allow { list.contains(data_of(&recs, o).into_iter().skip(1)) } else { list });
+            for (endpoint, path) in [
+                ("GET /api/v1/recordings/{id}", v1(format!("/recordings/{rec}"))),
+                ("GET /api/v1/recordings/{id}/content", v1(format!("/recordings/{rec}/content"))),
+            ] {
+                cases.push(
+                    Case::new(endpoint, Method::GET, path, who, format!("recording of {rel}"), e)
+                        .target(data_of(&recs, o))
+                        .secrets(secrets.clone()),
+                );
+            }
+            // Search within an org: only what the caller reads, nothing else.
+            let e_search = if who == Who::Anon { Expect::Unauth } else { Expect::Allow };
+            let c = Case::new(
+                "GET /api/v1/recordings",
+                Method::GET,
+                v1(format!("/recordings?org_id={o}&q=%E7%9F%A9%E9%98%B5%E5%BD%B1%E5%83%8F")),
+                who,
+                format!("search under {rel}"),
+                e_search,
+            )
+            .secrets(secrets);
+            cases.push(if visible { c.contains(data_of(&recs, o).into_iter().skip(1)) } else { c });
+        }
+    }
+    for who in EVERYONE {
+        let w = &ctx.w;
+        let e = if who == Who::Anon { Expect::Unauth } else { Expect::Allow };
+        let visible: Vec<String> =
+            recs.iter().filter(|r| w.reads(who, r.org)).filter_map(|r| r.data.get(1).cloned()).collect();
+        cases.push(
+            Case::new(
+                "GET /api/v1/recordings",
+                Method::GET,
+                v1("/recordings?q=%E7%9F%A9%E9%98%B5%E5%BD%B1%E5%83%8F"),
+                who,
+                "-".into(),
+                e,
+            )
+            .secrets(hidden_from(w, &recs, who))
+            .contains(visible),
+        );
+    }
+
+    // Writing, each case on its own throwaway activity or recording.
+    for who in EVERYONE {
+        for &o in orgs.iter().chain([&MISSING]) {
+            let fresh = o != MISSING;
+            let (up_a, up_topic) = if fresh { ctx.rec_activity(o).await } else { (MISSING, String::new()) };
+            let (del, del_name) = if fresh {
+                ctx.rec_upload(activity_of[&o], "矩阵待删影像").await
+            } else {
+                (MISSING, String::new())
+            };
+            let (att, att_name) = if fresh {
+                ctx.rec_upload(activity_of[&o], "矩阵待关联影像").await
+            } else {
+                (MISSING, String::new())
+            };
+            let up_name = ctx.numbered("矩阵上传影像");
+            let w = &ctx.w;
+            let visible = w.reads(who, o);
+            let writes = w.writes(who, o);
+            let e = expect_for(who, writes, visible, true);
+            let rel = w.relation(who, o);
+            let secrets = hidden_from(w, &recs, who);
+            cases.push(
+                Case::new(
+                    "POST /api/v1/activities/{id}/recordings",
+                    Method::POST,
+                    v1(format!("/activities/{up_a}/recordings?name={up_name}.png")),
+                    who,
+                    format!("activity of {rel}"),
+                    e,
+                )
+                .body(Body::Raw(REC_PNG.to_vec(), Csrf::Own))
+                .target([up_topic.clone()])
+                .secrets(secrets.clone())
+                .exempt([up_name.clone()]),
+            );
+            cases.push(
+                Case::new(
+                    "DELETE /api/v1/recordings/{id}",
+                    Method::DELETE,
+                    v1(format!("/recordings/{del}")),
+                    who,
+                    format!("recording of {rel}"),
+                    e,
+                )
+                .target([del_name.clone()])
+                .secrets(secrets.clone()),
+            );
+            cases.push(
+                Case::new(
+                    "POST /api/v1/recordings/{id}/attach",
+                    Method::POST,
+                    v1(format!("/recordings/{att}/attach")),
+                    who,
+                    format!("recording of {rel} to an activity of the same org"),
+                    e,
+                )
+                .json(json!({"activity_id": activity_of.get(&o).copied().unwrap_or(MISSING)}))
+                .target([att_name.clone()])
+                .secrets(secrets),
+            );
+            if fresh && refused(e) {
+                let w = &mut ctx.w;
+                let path = v1(format!("/activities/{up_a}/recordings"));
+                w.untouched(format!("throwaway activity {up_a} at {}", w.label(o)), path, Still::Len("", 0));
+                w.untouched(format!("recording {del}"), v1(format!("/recordings/{del}")), Still::Eq("/id", json!(del)));
+                let a = activity_of[&o];
+                w.untouched(
+                    format!("recording {att}"),
+                    v1(format!("/recordings/{att}")),
+                    Still::Eq("/activity_id", json!(a)),
+                );
+            }
+            if fresh {
+                // Recordings this case may add or touch: secret to whoever cannot read the org.
+                recs.push(RecRec { id: 0, org: o, data: vec![up_topic, up_name, del_name, att_name] });
+            }
+        }
+    }
+    // The upload needs the session's X-CSRF-Token, whoever asks.
+    for (who, csrf) in [(Who::Admin, Csrf::Omit), (Who::Admin, Csrf::Wrong), (Who::Sec, Csrf::Omit)] {
+        let (a, _) = ctx.rec_activity(fx.br_a).await;
+        cases.push(
+            Case::new(
+                "POST /api/v1/activities/{id}/recordings",
+                Method::POST,
+                v1(format!("/activities/{a}/recordings?name=matrix-csrf.png")),
+                who,
+                format!("br_a's activity, X-CSRF-Token {csrf:?}"),
+                Expect::Status(403),
+            )
+            .body(Body::Raw(REC_PNG.to_vec(), csrf)),
+        );
+        ctx.w.untouched(
+            format!("activity {a} after a CSRF refusal"),
+            v1(format!("/activities/{a}/recordings")),
+            Still::Len("", 0),
+        );
+    }
+
+    // Devices: admins only, for work teams.
+    for who in EVERYONE {
+        let e = match who {
+            Who::Anon => Expect::Unauth,
+            Who::Admin => Expect::Allow,
+            _ => Expect::Status(403),
+        };
+        cases.push(Case::new("GET /api/v1/devices", Method::GET, v1("/devices"), who, "-".into(), e));
+        let team = ctx.throwaway(fx.br_a).await;
+        let name = ctx.numbered("矩阵设备");
+        cases.push(
+            Case::new("POST /api/v1/devices", Method::POST, v1("/devices"), who, ctx.w.relation(who, team), e)
+                .json(json!({"org_id": team, "name": name}))
+                .exempt([name]),
+        );
+        let dev_name = ctx.numbered("矩阵设备");
+        let d = ctx.post(&v1("/devices"), json!({"org_id": team, "name": dev_name})).await;
+        let id = d["device"]["id"].as_i64().unwrap();
+        let rel = format!("device of {}", ctx.w.relation(who, team));
+        cases.push(Case::new(
+            "POST /api/v1/devices/{id}/revoke",
+            Method::POST,
+            v1(format!("/devices/{id}/revoke")),
+            who,
+            rel,
+            e,
+        ));
+        let missing = match who {
+            Who::Admin => Expect::Hidden,
+            _ => e,
+        };
+        cases.push(Case::new(
+            "POST /api/v1/devices/{id}/revoke",
+            Method::POST,
+            v1(format!("/devices/{MISSING}/revoke")),
+            who,
+            "nonexistent device".into(),
+            missing,
+        ));
+        // A session is no device: ingest answers 401 to every session, and stores nothing.
+        cases.push(
+            Case::new(
+                "POST /api/v1/ingest",
+                Method::POST,
+                v1("/ingest?name=matrix.png"),
+                who,
+                "no device token".into(),
+                Expect::Status(401),
+            )
+            .body(Body::Raw(REC_PNG.to_vec(), Csrf::Own)),
+        );
+    }
 }

@@ -1,7 +1,8 @@
 //! The org-life pages in a real browser: a branch secretary records a general
 //! meeting on a phone-sized screen with the one-screen form (everyone starts
 //! present; one absence with its reason; a sit-in), sees the record with its
-//! quorum, and finds it on the calendar. See `browser.rs` for the environment.
+//! quorum, uploads a short video to it (player after), and finds it on the
+//! calendar. See `browser.rs` for the environment.
 #![allow(clippy::disallowed_methods)]
 
 mod common;
@@ -47,8 +48,17 @@ async fn members(app: &TestApp) -> Vec<i64> {
     ids
 }
 
+/// A small file that is an MP4 by its content (the `ftyp` box), which is what the server checks.
+fn mp4(len: usize) -> Vec<u8> {
+    let mut v = vec![0, 0, 0, 0x18];
+    v.extend_from_slice(b"ftypisom\0\0\x02\0isomiso2");
+    v.resize(len, 7);
+    v
+}
+
 #[tokio::test]
 async fn a_secretary_records_a_general_meeting_with_attendance_on_a_phone() {
+    let video = TempFile::new("党员大会.mp4", &mp4(200_000));
     in_browser!(b, app, {
         let c = &b.c;
         let ids = members(&app).await;
@@ -95,6 +105,16 @@ async fn a_secretary_records_a_general_meeting_with_attendance_on_a_phone() {
         let fits =
             c.execute("return document.documentElement.scrollWidth <= window.innerWidth + 1", vec![]).await.unwrap();
         assert_eq!(fits.as_bool(), Some(true), "the record page fits a phone");
+
+        // A short video of the meeting goes onto the same record page, with a player after it.
+        expect_contains(c, "#recordings", "暂无影像记录").await;
+        wait_css(c, "#recording-file").await.send_keys(video.path()).await.unwrap();
+        c.find(Locator::Id("recording-submit")).await.unwrap().click().await.unwrap();
+        let player = wait_css(c, "#recording-list video").await;
+        let src = player.attr("src").await.unwrap().unwrap_or_default();
+        assert!(src.starts_with("/api/v1/recordings/") && src.ends_with("/content"), "player source {src}");
+        expect_contains(c, "#recording-list", "党员大会.mp4").await;
+        expect_text(c, "#activity-topic", "学习贯彻全会精神专题党员大会").await;
 
         // Leaving out a reason is refused with the row named, and nothing is stored.
         c.goto(&app.url(&format!("/orgs/{br}/activities/new?kind=general_meeting"))).await.unwrap();

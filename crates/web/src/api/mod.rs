@@ -13,7 +13,10 @@ pub mod people;
 pub mod session;
 pub mod users;
 pub mod work;
+// recordings
+pub mod recordings;
 
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put};
 use axum::Router;
 
@@ -89,6 +92,18 @@ pub fn router() -> Router<AppState> {
         .route("/orgs/{id}/study-items", get(activities::items))
         .route("/orgs/{id}/compliance", get(activities::compliance))
         .route("/orgs/{id}/stats/activities", get(activities::stats))
+        // recordings: uploads stream past the router's body limit (the store enforces upload_max_bytes)
+        .route(
+            "/activities/{id}/recordings",
+            get(recordings::list).post(recordings::upload).layer(DefaultBodyLimit::disable()),
+        )
+        .route("/recordings", get(recordings::search))
+        .route("/recordings/{id}", get(recordings::get_recording).delete(recordings::delete))
+        .route("/recordings/{id}/content", get(recordings::content))
+        .route("/recordings/{id}/attach", post(recordings::attach))
+        .route("/devices", get(recordings::devices).post(recordings::issue_device))
+        .route("/devices/{id}/revoke", post(recordings::revoke_device))
+        .route("/ingest", post(recordings::ingest).layer(DefaultBodyLimit::disable()))
 }
 
 /// Parses an ISO date from a JSON field, reporting the field on failure.

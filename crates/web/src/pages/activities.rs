@@ -456,7 +456,7 @@ async fn record_view(
         let can_write = scoped.require(Action::WriteOrgDetails, a.org_id).await.is_ok();
         let kind_name = scoped.kind_name(&a.kind, user.locale).await?;
         let follow = if a.kind == "first_topic" { Some(scoped.follow_up(id, today()).await?) } else { None };
-        let recordings: Vec<Value> = Vec::new(); // MERGE: scoped.activity_recordings(id)
+        let recordings = scoped.activity_recordings(id).await?;
         let lines: Vec<Value> = d
             .attendance
             .iter()
@@ -470,7 +470,7 @@ async fn record_view(
             "activity": a, "kind_name": kind_name, "status_label": status_label, "lines": lines,
             "campaign_name": d.campaign_name, "element_name": d.element_name, "can_write": can_write,
             "rate": rate_text(a.attendance_rate), "follow": follow, "recordings": recordings,
-            "csrf_token": user.csrf, "task_form": task_form, "today": today().to_string(),
+            "recordings_next": format!("/activities/{id}"), "task_form": task_form, "today": today().to_string(),
         }))
     }
     .await;

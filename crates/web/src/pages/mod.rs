@@ -9,6 +9,8 @@ mod orgs;
 mod people;
 mod session;
 mod work;
+// recordings
+mod recordings;
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -85,6 +87,13 @@ pub fn router() -> Router<AppState> {
         .route("/orgs/{id}/campaigns", get(activities::campaigns).post(activities::create_campaign))
         .route("/campaigns/{id}", get(activities::campaign_page))
         .route("/campaigns/{id}/items", post(activities::add_item))
+        // recordings
+        .route("/recordings", get(recordings::search_page))
+        .route("/recordings/{id}/delete", post(recordings::delete))
+        .route("/recordings/{id}/attach", post(recordings::attach))
+        .route("/activities/{id}/recordings", get(recordings::activity_page))
+        .route("/admin/devices", get(recordings::devices).post(recordings::issue_device))
+        .route("/admin/devices/{id}/revoke", post(recordings::revoke_device))
 }
 
 /// What every page's layout needs: the user, language and CSRF token.
