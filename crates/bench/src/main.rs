@@ -78,6 +78,10 @@ struct Args {
     /// Keep the PostgreSQL database afterwards.
     #[arg(long)]
     keep: bool,
+    /// Reuse the database a previous run left (with --keep on PostgreSQL):
+    /// no generation and no import, for profiling the server.
+    #[arg(long)]
+    reuse: bool,
 }
 
 const PASSWORD: &str = "bench-password-1";
@@ -215,7 +219,7 @@ async fn bench_one(
     hello_bin: &Path,
 ) -> anyhow::Result<Value> {
     let data = args.work.join(format!("{backend}-{}", scale.as_str()));
-    if data.exists() {
+    if data.exists() && !args.reuse {
         std::fs::remove_dir_all(&data)?;
     }
     std::fs::create_dir_all(&data)?;
@@ -223,6 +227,7 @@ async fn bench_one(
     let pg_name = format!("dangjian_bench_{}", scale.as_str().to_ascii_lowercase());
     let database_url = match backend {
         "sqlite" => None,
+        _ if args.reuse => Some(replace_db(&args.pg_url, &pg_name)),
         _ => {
             let admin = sqlx::AnyPool::connect(&args.pg_url).await.context("PostgreSQL (--pg-url)")?;
             sqlx::query(&format!("DROP DATABASE IF EXISTS {pg_name} WITH (FORCE)")).execute(&admin).await?;
@@ -237,11 +242,20 @@ async fn bench_one(
     // ---- generate
     let db = Db::open(&url, Crypto::load(&data)?).await?;
     let sys = db.system(DEFAULT_TENANT);
-    let summary = sys.generate(scale, args.seed).await?;
-    let gen_s = summary.elapsed.as_secs_f64();
-    println!("generated in {gen_s:.1} s: {} people, {} branches", summary.people, summary.branches);
-    sys.add_admin("bench", PASSWORD).await?;
-    let today = summary.as_of;
+    let (gen_s, people, branches, tables) = if args.reuse {
+        (0.0, 0, 0, Vec::new())
+    } else {
+        let summary = sys.generate(scale, args.seed).await?;
+        println!(
+            "generated in {:.1} s: {} people, {} branches",
+            summary.elapsed.as_secs_f64(),
+            summary.people,
+            summary.branches
+        );
+        sys.add_admin("bench", PASSWORD).await?;
+        (summary.elapsed.as_secs_f64(), summary.people, summary.branches, summary.tables)
+    };
+    let today = chrono::Utc::now().date_naive();
     let from = today - chrono::Duration::days(365);
     let (from_s, to_s, today_s) = (iso(from), iso(today), iso(today));
     let targets = pick_targets(&db).await?;
@@ -367,6 +381,9 @@ async fn bench_one(
         "  mixed reads: {:.0} req/s, p50 {:.1} ms, p99 {:.1} ms, {} errors; RSS under load {rss_under_load} MiB (peak {rss_peak})",
         app.requests_per_s, app.p50_ms, app.p99_ms, app.errors
     );
+    for (route, n, p50, p99) in app.routes.iter().take(8) {
+        println!("    {route:<40} {n:>7} req  p50 {p50:>7.1} ms  p99 {p99:>7.1} ms");
+    }
     if app.errors > 0 {
         failures.push(format!(
             "mixed reads: {} failed requests, first: {}",
@@ -391,10 +408,10 @@ async fn bench_one(
 
     // ---- roster import from .xlsx, as `dangjian import members` does it
     let rows = args.import_rows.unwrap_or(if scale == Scale::S { 1_000 } else { 100_000 });
-    let import = import(&url, &data, rows).await?;
+    let import = if args.reuse { json!(null) } else { import(&url, &data, rows).await? };
 
     if let Some(u) = &database_url {
-        if !args.keep {
+        if !args.keep && !args.reuse {
             let admin = sqlx::AnyPool::connect(&args.pg_url).await?;
             sqlx::query(&format!("DROP DATABASE IF EXISTS {pg_name} WITH (FORCE)")).execute(&admin).await?;
             admin.close().await;
@@ -411,9 +428,9 @@ async fn bench_one(
     Ok(json!({
         "db": backend,
         "generate_s": (gen_s * 10.0).round() / 10.0,
-        "people": summary.people,
-        "branches": summary.branches,
-        "tables": summary.tables.iter().map(|(t, n)| json!([t, n])).collect::<Vec<_>>(),
+        "people": people,
+        "branches": branches,
+        "tables": tables.iter().map(|(t, n)| json!([t, n])).collect::<Vec<_>>(),
         "db_size_mib": db_size,
         "start_ms": ms(start),
         "figures": figures,
