@@ -50,7 +50,7 @@ struct Args {
     #[arg(long, default_value = "bench.json")]
     out: PathBuf,
     /// A PostgreSQL URL whose user may create databases; the bench creates
-    /// (and afterwards drops) `dangjian_bench_<scale>` there.
+    /// (and afterwards drops) `dangjian_bench_<scale>_<pid>` there.
     #[arg(long, env = "DANGJIAN_BENCH_PG_URL", default_value = "postgres://postgres@127.0.0.1:55432/postgres")]
     pg_url: String,
     /// Scratch directory for data directories and the roster workbook.
@@ -96,6 +96,7 @@ async fn main() {
 
 async fn run() -> anyhow::Result<()> {
     let args = Args::parse();
+    sqlx::any::install_default_drivers();
     let scale = match args.scale.to_ascii_uppercase().as_str() {
         "S" => Scale::S,
         "M" => Scale::M,
@@ -119,8 +120,16 @@ async fn run() -> anyhow::Result<()> {
     let mut results = Vec::new();
     for backend in dbs {
         println!("== {backend}, scale {} ==", scale.as_str());
-        let r = bench_one(&args, scale, backend, &server_bin, &hello_bin).await.with_context(|| backend.to_string())?;
-        results.push(r);
+        let r = bench_one(&args, scale, backend, &server_bin, &hello_bin).await;
+        // The scratch database goes, whether the run passed or failed.
+        if backend == "postgres" && !args.keep && !args.reuse {
+            if let Ok(admin) = sqlx::AnyPool::connect(&args.pg_url).await {
+                let drop = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", pg_name(&args, scale));
+                let _ = sqlx::query(&drop).execute(&admin).await;
+                admin.close().await;
+            }
+        }
+        results.push(r.with_context(|| backend.to_string())?);
     }
     let report = json!({
         "scale": scale.as_str(),
@@ -132,6 +141,17 @@ async fn run() -> anyhow::Result<()> {
     print_table(&report);
     println!("JSON written to {}", args.out.display());
     Ok(())
+}
+
+/// `dangjian_bench_<scale>` when kept for reuse; otherwise unique to this
+/// process, so runs from several work trees can share one server.
+fn pg_name(args: &Args, scale: Scale) -> String {
+    let s = scale.as_str().to_ascii_lowercase();
+    if args.keep || args.reuse {
+        format!("dangjian_bench_{s}")
+    } else {
+        format!("dangjian_bench_{s}_{}", std::process::id())
+    }
 }
 
 fn machine() -> Value {
@@ -169,6 +189,12 @@ impl Proc {
     fn pid(&self) -> u32 {
         self.0.id()
     }
+}
+
+/// The 1-minute load average: the machine is shared, so a busy neighbour
+/// shows up beside the figures.
+fn loadavg() -> f64 {
+    std::fs::read_to_string("/proc/loadavg").ok().and_then(|s| s.split_whitespace().next()?.parse().ok()).unwrap_or(0.0)
 }
 
 fn free_port() -> anyhow::Result<u16> {
@@ -218,13 +244,14 @@ async fn bench_one(
     server_bin: &Path,
     hello_bin: &Path,
 ) -> anyhow::Result<Value> {
+    let load_before = loadavg();
     let data = args.work.join(format!("{backend}-{}", scale.as_str()));
     if data.exists() && !args.reuse {
         std::fs::remove_dir_all(&data)?;
     }
     std::fs::create_dir_all(&data)?;
     let data = data.canonicalize()?;
-    let pg_name = format!("dangjian_bench_{}", scale.as_str().to_ascii_lowercase());
+    let pg_name = pg_name(args, scale);
     let database_url = match backend {
         "sqlite" => None,
         _ if args.reuse => Some(replace_db(&args.pg_url, &pg_name)),
@@ -236,7 +263,6 @@ async fn bench_one(
             Some(replace_db(&args.pg_url, &pg_name))
         }
     };
-    sqlx::any::install_default_drivers();
     let url = database_url.clone().unwrap_or_else(|| Db::sqlite_url(&data));
 
     // ---- generate
@@ -411,11 +437,7 @@ async fn bench_one(
     let import = if args.reuse { json!(null) } else { import(&url, &data, rows).await? };
 
     if let Some(u) = &database_url {
-        if !args.keep && !args.reuse {
-            let admin = sqlx::AnyPool::connect(&args.pg_url).await?;
-            sqlx::query(&format!("DROP DATABASE IF EXISTS {pg_name} WITH (FORCE)")).execute(&admin).await?;
-            admin.close().await;
-        } else {
+        if args.keep || args.reuse {
             println!("  kept {u}");
         }
     }
@@ -427,6 +449,8 @@ async fn bench_one(
     }
     Ok(json!({
         "db": backend,
+        "loadavg_before": load_before,
+        "loadavg_after": loadavg(),
         "generate_s": (gen_s * 10.0).round() / 10.0,
         "people": people,
         "branches": branches,
@@ -675,7 +699,12 @@ fn print_table(report: &Value) {
     println!();
     println!("scale {}  machine {}", report["scale"].as_str().unwrap_or(""), report["machine"]);
     for r in report["results"].as_array().into_iter().flatten() {
-        println!("--- {} ---", r["db"].as_str().unwrap_or(""));
+        println!(
+            "--- {} --- (load average {} before, {} after)",
+            r["db"].as_str().unwrap_or(""),
+            r["loadavg_before"],
+            r["loadavg_after"]
+        );
         println!("{:<34}{:>10}", "generate (s)", f(&r["generate_s"]));
         println!("{:<34}{:>10}", "database size (MiB)", f(&r["db_size_mib"]));
         println!("{:<34}{:>10}", "start to first 200 (ms)", f(&r["start_ms"]));

@@ -7,6 +7,10 @@
 ALTER TABLE tasks ADD COLUMN leaf BIGINT NOT NULL DEFAULT 1;
 UPDATE tasks SET leaf = 0 WHERE EXISTS (SELECT 1 FROM tasks c WHERE c.tenant_id = tasks.tenant_id AND c.parent_id = tasks.id);
 
--- The figures read leaf tasks by due date and need only these columns: a
--- covering index lets the group root's figures read the index alone.
-CREATE INDEX tasks_leaf_due ON tasks (tenant_id, leaf, due_on, org_id, status, closed_on, element_id, list_id);
+-- The figures read each org's leaf tasks by due date and need only these
+-- columns: a covering index lets them read the index alone, one range per org.
+CREATE INDEX tasks_org_leaf ON tasks (tenant_id, org_id, leaf, due_on, status, closed_on, element_id, list_id);
+
+-- Child orgs' people counts include the people of a cell (people.cell_id):
+-- without an index that was a scan of every person on each org page.
+CREATE INDEX people_cell ON people (tenant_id, cell_id);

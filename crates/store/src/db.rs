@@ -109,10 +109,14 @@ impl Db {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("sqlite:") { Backend::Sqlite } else { Backend::Postgres };
         let options: AnyConnectOptions = url.parse()?;
+        // Connections in the pool: `DANGJIAN_DB_POOL`, for tuning to the machine.
+        let pool_size = |default: u32| {
+            std::env::var("DANGJIAN_DB_POOL").ok().and_then(|v| v.parse().ok()).filter(|n| *n > 0).unwrap_or(default)
+        };
         let pool = match backend {
             Backend::Sqlite => {
                 AnyPoolOptions::new()
-                    .max_connections(8)
+                    .max_connections(pool_size(8))
                     .after_connect(|conn, _| {
                         Box::pin(async move {
                             // WAL lets readers go on while one writer writes; NORMAL
@@ -131,7 +135,7 @@ impl Db {
             }
             Backend::Postgres => {
                 AnyPoolOptions::new()
-                    .max_connections(16)
+                    .max_connections(pool_size(16))
                     .acquire_timeout(Duration::from_secs(30))
                     .after_connect(|conn, _| {
                         Box::pin(async move {
