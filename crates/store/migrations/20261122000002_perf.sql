@@ -14,3 +14,10 @@ CREATE INDEX tasks_org_leaf ON tasks (tenant_id, org_id, leaf, due_on, status, c
 -- Child orgs' people counts include the people of a cell (people.cell_id):
 -- without an index that was a scan of every person on each org page.
 CREATE INDEX people_cell ON people (tenant_id, cell_id);
+
+-- An org's history lists events naming it as the org, the old or new parent
+-- or the org merged into: with only the org_id index, the OR scanned every
+-- event (2.7 ms of a 3.5 ms branch page at 11,000 orgs).
+CREATE INDEX org_events_new_parent ON org_events (tenant_id, new_parent_id);
+CREATE INDEX org_events_old_parent ON org_events (tenant_id, old_parent_id);
+CREATE INDEX org_events_merged_into ON org_events (tenant_id, merged_into_id);
