@@ -21,3 +21,9 @@ CREATE INDEX people_cell ON people (tenant_id, cell_id);
 CREATE INDEX org_events_new_parent ON org_events (tenant_id, new_parent_id);
 CREATE INDEX org_events_old_parent ON org_events (tenant_id, old_parent_id);
 CREATE INDEX org_events_merged_into ON org_events (tenant_id, merged_into_id);
+
+-- Activities figures sum each org's held activities in a period by kind:
+-- covering that, one index range per org of the subtree, no table rows (the
+-- hand-written ceiling over the group root's 226,000 activities a year at M
+-- took 1.2 s reading table rows).
+CREATE INDEX activities_org_figures ON activities (tenant_id, org_id, status, held_on, kind, expected, present);

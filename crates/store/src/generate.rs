@@ -2344,7 +2344,7 @@ impl Gen {
                     }
                     let on = day(&mut rng, 15, 25);
                     add!(&mut rng, "theme_day", on, members.clone());
-                    if month.month() % 3 == 0 {
+                    if month.month().is_multiple_of(3) {
                         let on = day(&mut rng, 1, 20);
                         add!(&mut rng, "general_meeting", on, members.clone());
                         let on = day(&mut rng, 1, 25);
