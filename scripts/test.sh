@@ -17,6 +17,9 @@
 #      DANGJIAN_CHROMIUM, DANGJIAN_CHROMEDRIVER, DANGJIAN_TEST_REQUIRE_BROWSER=1
 #   4. cargo fmt --check, cargo clippy -D warnings, cargo build, cargo nextest run (or cargo test),
 #      cargo test --doc
+#   5. the benchmark suite at scale S on SQLite and PostgreSQL as a smoke check (debug build, no
+#      timing assertions: it fails when an endpoint answers non-200, a figure differs from the
+#      ceiling query's, or a request of the mixed load fails); SKIP_BENCH=1 skips it
 set -euo pipefail
 
 START_SECONDS=$SECONDS
@@ -236,6 +239,19 @@ if [[ $HAVE_NEXTEST -eq 1 ]]; then
 else
     step "cargo test --workspace --locked${EXTRA_ARGS[*]:+ ${EXTRA_ARGS[*]}}"
     cargo test --workspace --locked "${EXTRA_ARGS[@]}"
+fi
+
+# ---------------------------------------------------------------- benchmark smoke
+# The debug binaries the build step made; scale S, a second of load: it checks
+# that the suite runs and that the figures agree with the ceiling queries.
+if [[ ${SKIP_BENCH:-0} == 1 || ${#EXTRA_ARGS[@]} -gt 0 ]]; then
+    echo
+    echo "benchmark smoke skipped (SKIP_BENCH=1 or test-runner arguments given)"
+else
+    step "benchmark smoke: dangjian-bench --scale S --db both (debug)"
+    BENCH_TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
+    "$BENCH_TARGET/debug/dangjian-bench" --scale S --db both --pg-url "$DANGJIAN_TEST_PG_URL" \
+        --runs 3 --duration 1 --clients 16 --work "$BENCH_TARGET/bench-smoke" --out "$BENCH_TARGET/bench-smoke.json"
 fi
 
 end_step

@@ -214,3 +214,53 @@ pub fn check_activities(v: &Value, c: &ActivityFigures) -> anyhow::Result<Vec<&'
     }
     Ok(checked)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn figures() -> TaskFigures {
+        TaskFigures {
+            total: [3, 2, 1, 1],
+            by_element: [("7".to_string(), [3, 2, 1, 1])].into(),
+            by_list: [("task".to_string(), [3, 2, 1, 1])].into(),
+        }
+    }
+
+    fn body(closed: i64) -> Value {
+        let g = |key: &str| json!({"key": key, "total": 3, "closed": closed, "closed_on_time": 1, "overdue": 1});
+        json!({"total": 3, "closed": closed, "closed_on_time": 1, "overdue": 1,
+            "by_element": [g("7"), {"key": "none", "total": 0, "closed": 0, "closed_on_time": 0, "overdue": 0}],
+            "by_list": [g("task")]})
+    }
+
+    #[test]
+    fn task_figures_must_equal_the_ceiling() {
+        assert!(check_tasks(&body(2), &figures()).is_ok());
+        assert!(check_tasks(&body(1), &figures()).is_err());
+        assert!(check_tasks(&json!({"total": 3}), &figures()).is_err());
+    }
+
+    #[test]
+    fn activity_figures_are_read_in_either_shape_and_compared() {
+        let c = ActivityFigures {
+            by_kind: [("theme_day".to_string(), 2)].into(),
+            present: 9,
+            expected: 10,
+            study: [("bulletin".to_string(), 4)].into(),
+            recordings: 1,
+            recordings_bytes: 500,
+        };
+        let map = json!({"by_kind": {"theme_day": 2}, "attendance_rate": 90.0, "bulletins": 4, "suggestions": 0,
+            "recordings": {"count": 1, "total_size": 500}});
+        assert_eq!(
+            check_activities(&map, &c).unwrap(),
+            ["by_kind", "attendance_rate", "suggestions", "bulletins", "recordings", "recordings_size"]
+        );
+        let list = json!({"by_kind": [{"kind": "theme_day", "count": 2}], "attendance_rate": 90.0});
+        assert!(check_activities(&list, &c).is_ok());
+        assert!(check_activities(&json!({"attendance_rate": 80.0}), &c).is_err());
+        assert!(check_activities(&json!({"by_kind": {"theme_day": 3}}), &c).is_err());
+    }
+}

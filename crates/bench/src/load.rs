@@ -21,6 +21,17 @@ pub struct LoadResult {
     pub p99_ms: f64,
     /// The first failing request, for the report.
     pub first_error: Option<String>,
+    /// Per route (ids replaced by `{id}`): requests, p50, p99 (ms); slowest first.
+    pub routes: Vec<(String, usize, f64, f64)>,
+}
+
+/// `/orgs/123/roster?page=1` → `/orgs/{id}/roster`.
+fn route_of(url: &str) -> String {
+    let path = url.split('?').next().unwrap_or(url);
+    path.split('/')
+        .map(|seg| if !seg.is_empty() && seg.bytes().all(|b| b.is_ascii_digit()) { "{id}" } else { seg })
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// A client with room for `clients` idle keep-alive connections.
@@ -45,6 +56,11 @@ pub async fn run(
     warmup: Duration,
     duration: Duration,
 ) -> LoadResult {
+    let mut route_names: Vec<String> = urls.iter().map(|u| route_of(u)).collect();
+    route_names.sort();
+    route_names.dedup();
+    let route_ix: Arc<Vec<usize>> =
+        Arc::new(urls.iter().map(|u| route_names.binary_search(&route_of(u)).expect("listed")).collect());
     let urls: Arc<Vec<String>> = Arc::new(urls.iter().map(|u| format!("{base}{u}")).collect());
     let cookie = cookie.map(str::to_string);
     let started = Instant::now();
@@ -54,6 +70,7 @@ pub async fn run(
     for c in 0..clients {
         let http = http.clone();
         let urls = urls.clone();
+        let route_ix = route_ix.clone();
         let cookie = cookie.clone();
         handles.push(tokio::spawn(async move {
             let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(c as u64);
@@ -66,7 +83,8 @@ pub async fn run(
                 if now >= until {
                     break;
                 }
-                let url = &urls[i % urls.len()];
+                let k = i % urls.len();
+                let url = &urls[k];
                 i += 1;
                 let mut req = http.get(url);
                 if let Some(c) = &cookie {
@@ -85,7 +103,7 @@ pub async fn run(
                 };
                 let done = Instant::now();
                 if now >= measure_from && done <= until {
-                    lat.push(done - now);
+                    lat.push((route_ix[k], done - now));
                     if let Err(e) = ok {
                         errors += 1;
                         first_error.get_or_insert(e);
@@ -110,7 +128,20 @@ pub async fn run(
             first_error = fe;
         }
     }
-    let t = Timings::new(all);
+    let mut per: Vec<Vec<Duration>> = vec![Vec::new(); route_names.len()];
+    for (r, d) in &all {
+        per[*r].push(*d);
+    }
+    let mut routes: Vec<(String, usize, f64, f64)> = per
+        .into_iter()
+        .zip(route_names)
+        .map(|(v, name)| {
+            let t = Timings::new(v);
+            (name, t.len(), t.p50_ms(), t.p99_ms())
+        })
+        .collect();
+    routes.sort_by(|a, b| b.2.total_cmp(&a.2));
+    let t = Timings::new(all.into_iter().map(|(_, d)| d).collect());
     let seconds = duration.as_secs_f64();
     LoadResult {
         clients,
@@ -121,5 +152,6 @@ pub async fn run(
         p50_ms: t.p50_ms(),
         p99_ms: t.p99_ms(),
         first_error,
+        routes,
     }
 }

@@ -50,7 +50,7 @@ struct Args {
     #[arg(long, default_value = "bench.json")]
     out: PathBuf,
     /// A PostgreSQL URL whose user may create databases; the bench creates
-    /// (and afterwards drops) `dangjian_bench_<scale>` there.
+    /// (and afterwards drops) `dangjian_bench_<scale>_<pid>` there.
     #[arg(long, env = "DANGJIAN_BENCH_PG_URL", default_value = "postgres://postgres@127.0.0.1:55432/postgres")]
     pg_url: String,
     /// Scratch directory for data directories and the roster workbook.
@@ -78,6 +78,10 @@ struct Args {
     /// Keep the PostgreSQL database afterwards.
     #[arg(long)]
     keep: bool,
+    /// Reuse the database a previous run left (with --keep on PostgreSQL):
+    /// no generation and no import, for profiling the server.
+    #[arg(long)]
+    reuse: bool,
 }
 
 const PASSWORD: &str = "bench-password-1";
@@ -92,6 +96,7 @@ async fn main() {
 
 async fn run() -> anyhow::Result<()> {
     let args = Args::parse();
+    sqlx::any::install_default_drivers();
     let scale = match args.scale.to_ascii_uppercase().as_str() {
         "S" => Scale::S,
         "M" => Scale::M,
@@ -115,8 +120,16 @@ async fn run() -> anyhow::Result<()> {
     let mut results = Vec::new();
     for backend in dbs {
         println!("== {backend}, scale {} ==", scale.as_str());
-        let r = bench_one(&args, scale, backend, &server_bin, &hello_bin).await.with_context(|| backend.to_string())?;
-        results.push(r);
+        let r = bench_one(&args, scale, backend, &server_bin, &hello_bin).await;
+        // The scratch database goes, whether the run passed or failed.
+        if backend == "postgres" && !args.keep && !args.reuse {
+            if let Ok(admin) = sqlx::AnyPool::connect(&args.pg_url).await {
+                let drop = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", pg_name(&args, scale));
+                let _ = sqlx::query(&drop).execute(&admin).await;
+                admin.close().await;
+            }
+        }
+        results.push(r.with_context(|| backend.to_string())?);
     }
     let report = json!({
         "scale": scale.as_str(),
@@ -128,6 +141,17 @@ async fn run() -> anyhow::Result<()> {
     print_table(&report);
     println!("JSON written to {}", args.out.display());
     Ok(())
+}
+
+/// `dangjian_bench_<scale>` when kept for reuse; otherwise unique to this
+/// process, so runs from several work trees can share one server.
+fn pg_name(args: &Args, scale: Scale) -> String {
+    let s = scale.as_str().to_ascii_lowercase();
+    if args.keep || args.reuse {
+        format!("dangjian_bench_{s}")
+    } else {
+        format!("dangjian_bench_{s}_{}", std::process::id())
+    }
 }
 
 fn machine() -> Value {
@@ -165,6 +189,12 @@ impl Proc {
     fn pid(&self) -> u32 {
         self.0.id()
     }
+}
+
+/// The 1-minute load average: the machine is shared, so a busy neighbour
+/// shows up beside the figures.
+fn loadavg() -> f64 {
+    std::fs::read_to_string("/proc/loadavg").ok().and_then(|s| s.split_whitespace().next()?.parse().ok()).unwrap_or(0.0)
 }
 
 fn free_port() -> anyhow::Result<u16> {
@@ -214,15 +244,17 @@ async fn bench_one(
     server_bin: &Path,
     hello_bin: &Path,
 ) -> anyhow::Result<Value> {
+    let load_before = loadavg();
     let data = args.work.join(format!("{backend}-{}", scale.as_str()));
-    if data.exists() {
+    if data.exists() && !args.reuse {
         std::fs::remove_dir_all(&data)?;
     }
     std::fs::create_dir_all(&data)?;
     let data = data.canonicalize()?;
-    let pg_name = format!("dangjian_bench_{}", scale.as_str().to_ascii_lowercase());
+    let pg_name = pg_name(args, scale);
     let database_url = match backend {
         "sqlite" => None,
+        _ if args.reuse => Some(replace_db(&args.pg_url, &pg_name)),
         _ => {
             let admin = sqlx::AnyPool::connect(&args.pg_url).await.context("PostgreSQL (--pg-url)")?;
             sqlx::query(&format!("DROP DATABASE IF EXISTS {pg_name} WITH (FORCE)")).execute(&admin).await?;
@@ -231,17 +263,25 @@ async fn bench_one(
             Some(replace_db(&args.pg_url, &pg_name))
         }
     };
-    sqlx::any::install_default_drivers();
     let url = database_url.clone().unwrap_or_else(|| Db::sqlite_url(&data));
 
     // ---- generate
     let db = Db::open(&url, Crypto::load(&data)?).await?;
     let sys = db.system(DEFAULT_TENANT);
-    let summary = sys.generate(scale, args.seed).await?;
-    let gen_s = summary.elapsed.as_secs_f64();
-    println!("generated in {gen_s:.1} s: {} people, {} branches", summary.people, summary.branches);
-    sys.add_admin("bench", PASSWORD).await?;
-    let today = summary.as_of;
+    let (gen_s, people, branches, tables) = if args.reuse {
+        (0.0, 0, 0, Vec::new())
+    } else {
+        let summary = sys.generate(scale, args.seed).await?;
+        println!(
+            "generated in {:.1} s: {} people, {} branches",
+            summary.elapsed.as_secs_f64(),
+            summary.people,
+            summary.branches
+        );
+        sys.add_admin("bench", PASSWORD).await?;
+        (summary.elapsed.as_secs_f64(), summary.people, summary.branches, summary.tables)
+    };
+    let today = chrono::Utc::now().date_naive();
     let from = today - chrono::Duration::days(365);
     let (from_s, to_s, today_s) = (iso(from), iso(today), iso(today));
     let targets = pick_targets(&db).await?;
@@ -279,7 +319,27 @@ async fn bench_one(
             // they land the route does not exist (an admin sees every org, so
             // a 404 here can only mean that).
             if endpoint == "activities" && status == 404 {
-                figures.push(json!({"endpoint": endpoint, "org": t.label, "org_id": t.id, "status": "n/a (404: endpoint not built)"}));
+                // The ceiling alone still says what the figures cost at this scale.
+                let mut ceil = Vec::with_capacity(args.runs);
+                let mut c = None;
+                for _ in 0..args.runs.max(1) {
+                    let t0 = Instant::now();
+                    c = Some(ceiling::activities(&pool, t.id, &from_s, &to_s).await?);
+                    ceil.push(t0.elapsed());
+                }
+                let c = c.expect("ran");
+                let ceil = Timings::new(ceil);
+                println!(
+                    "  {endpoint:<10} {:<10} n/a (404: endpoint not built)  ceiling p50 {:>8.1} p99 {:>8.1}  ({} held)",
+                    t.label,
+                    ceil.p50_ms(),
+                    ceil.p99_ms(),
+                    c.by_kind.values().sum::<i64>()
+                );
+                figures.push(json!({"endpoint": endpoint, "org": t.label, "org_id": t.id, "status": "n/a (404: endpoint not built)",
+                    "ceiling_p50_ms": ceil.p50_ms(), "ceiling_p99_ms": ceil.p99_ms(),
+                    "ceiling_figures": {"held": c.by_kind.values().sum::<i64>(), "attendance_rate": c.attendance_rate(),
+                        "study": c.study, "recordings": c.recordings, "recordings_bytes": c.recordings_bytes}}));
                 continue;
             }
             if status != 200 {
@@ -367,6 +427,9 @@ async fn bench_one(
         "  mixed reads: {:.0} req/s, p50 {:.1} ms, p99 {:.1} ms, {} errors; RSS under load {rss_under_load} MiB (peak {rss_peak})",
         app.requests_per_s, app.p50_ms, app.p99_ms, app.errors
     );
+    for (route, n, p50, p99) in app.routes.iter().take(8) {
+        println!("    {route:<40} {n:>7} req  p50 {p50:>7.1} ms  p99 {p99:>7.1} ms");
+    }
     if app.errors > 0 {
         failures.push(format!(
             "mixed reads: {} failed requests, first: {}",
@@ -391,14 +454,10 @@ async fn bench_one(
 
     // ---- roster import from .xlsx, as `dangjian import members` does it
     let rows = args.import_rows.unwrap_or(if scale == Scale::S { 1_000 } else { 100_000 });
-    let import = import(&url, &data, rows).await?;
+    let import = if args.reuse { json!(null) } else { import(&url, &data, rows).await? };
 
     if let Some(u) = &database_url {
-        if !args.keep {
-            let admin = sqlx::AnyPool::connect(&args.pg_url).await?;
-            sqlx::query(&format!("DROP DATABASE IF EXISTS {pg_name} WITH (FORCE)")).execute(&admin).await?;
-            admin.close().await;
-        } else {
+        if args.keep || args.reuse {
             println!("  kept {u}");
         }
     }
@@ -410,10 +469,12 @@ async fn bench_one(
     }
     Ok(json!({
         "db": backend,
+        "loadavg_before": load_before,
+        "loadavg_after": loadavg(),
         "generate_s": (gen_s * 10.0).round() / 10.0,
-        "people": summary.people,
-        "branches": summary.branches,
-        "tables": summary.tables.iter().map(|(t, n)| json!([t, n])).collect::<Vec<_>>(),
+        "people": people,
+        "branches": branches,
+        "tables": tables.iter().map(|(t, n)| json!([t, n])).collect::<Vec<_>>(),
         "db_size_mib": db_size,
         "start_ms": ms(start),
         "figures": figures,
@@ -658,7 +719,12 @@ fn print_table(report: &Value) {
     println!();
     println!("scale {}  machine {}", report["scale"].as_str().unwrap_or(""), report["machine"]);
     for r in report["results"].as_array().into_iter().flatten() {
-        println!("--- {} ---", r["db"].as_str().unwrap_or(""));
+        println!(
+            "--- {} --- (load average {} before, {} after)",
+            r["db"].as_str().unwrap_or(""),
+            r["loadavg_before"],
+            r["loadavg_after"]
+        );
         println!("{:<34}{:>10}", "generate (s)", f(&r["generate_s"]));
         println!("{:<34}{:>10}", "database size (MiB)", f(&r["db_size_mib"]));
         println!("{:<34}{:>10}", "start to first 200 (ms)", f(&r["start_ms"]));
@@ -676,7 +742,14 @@ fn print_table(report: &Value) {
         for x in r["figures"].as_array().into_iter().flatten() {
             let name = format!("  {} {}", x["endpoint"].as_str().unwrap_or(""), x["org"].as_str().unwrap_or(""));
             if x["status"] != "ok" {
-                println!("{name:<34}{:>10}", "n/a");
+                println!(
+                    "{name:<34}{:>10} {:>10} {:>10} {:>10} {:>10}",
+                    "n/a",
+                    "n/a",
+                    "n/a",
+                    f(&x["ceiling_p50_ms"]),
+                    f(&x["ceiling_p99_ms"])
+                );
                 continue;
             }
             println!(

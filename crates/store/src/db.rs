@@ -109,10 +109,14 @@ impl Db {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("sqlite:") { Backend::Sqlite } else { Backend::Postgres };
         let options: AnyConnectOptions = url.parse()?;
+        // Connections in the pool: `DANGJIAN_DB_POOL`, for tuning to the machine.
+        let pool_size = |default: u32| {
+            std::env::var("DANGJIAN_DB_POOL").ok().and_then(|v| v.parse().ok()).filter(|n| *n > 0).unwrap_or(default)
+        };
         let pool = match backend {
             Backend::Sqlite => {
                 AnyPoolOptions::new()
-                    .max_connections(8)
+                    .max_connections(pool_size(8))
                     .after_connect(|conn, _| {
                         Box::pin(async move {
                             // WAL lets readers go on while one writer writes; NORMAL
@@ -121,7 +125,10 @@ impl Db {
                             conn.execute("PRAGMA synchronous = NORMAL").await?;
                             conn.execute("PRAGMA busy_timeout = 10000").await?;
                             conn.execute("PRAGMA foreign_keys = ON").await?;
-                            conn.execute("PRAGMA cache_size = -16384").await?;
+                            // 4 MiB of page cache per connection: the hot pages (tree,
+                            // indexes) fit, the OS caches the rest of the file, and eight
+                            // connections of 16 MiB each made the server 220 MiB at M.
+                            conn.execute("PRAGMA cache_size = -4096").await?;
                             conn.execute("PRAGMA temp_store = MEMORY").await?;
                             Ok(())
                         })
@@ -131,7 +138,7 @@ impl Db {
             }
             Backend::Postgres => {
                 AnyPoolOptions::new()
-                    .max_connections(16)
+                    .max_connections(pool_size(16))
                     .acquire_timeout(Duration::from_secs(30))
                     .after_connect(|conn, _| {
                         Box::pin(async move {

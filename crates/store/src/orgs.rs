@@ -472,9 +472,15 @@ impl Scoped<'_> {
 
     pub async fn events(&self, id: i64) -> StoreResult<Vec<OrgEventRow>> {
         self.org(id).await?;
+        // One indexed lookup per role the org plays in an event; an OR over
+        // the four columns scanned every event (3 ms per org page at M).
         let rows = sqlx::query(
             "SELECT id, org_id, kind, effective_on, doc_no, old_name, new_name, old_parent_id, new_parent_id, merged_into_id, note, recorded_at \
-             FROM org_events WHERE tenant_id = $1 AND (org_id = $2 OR new_parent_id = $2 OR old_parent_id = $2 OR merged_into_id = $2) \
+             FROM org_events WHERE tenant_id = $1 AND id IN ( \
+               SELECT id FROM org_events WHERE tenant_id = $1 AND org_id = $2 \
+               UNION SELECT id FROM org_events WHERE tenant_id = $1 AND new_parent_id = $2 \
+               UNION SELECT id FROM org_events WHERE tenant_id = $1 AND old_parent_id = $2 \
+               UNION SELECT id FROM org_events WHERE tenant_id = $1 AND merged_into_id = $2) \
              ORDER BY effective_on DESC, id DESC",
         )
         .bind(self.p.tenant_id)

@@ -729,20 +729,36 @@ impl Scoped<'_> {
         let task = self.task(id).await?;
         let list = self.fetch_list(task.list_id).await?;
         let t = self.p.tenant_id;
-        // All tasks of the list, for the children and the roll-up.
-        let sql = format!("SELECT {TASK_COLS} {TASK_FROM} WHERE t.tenant_id = $1 AND t.list_id = $2");
-        let all: Vec<Task> = sqlx::query(&sql)
+        // The task's own subtree, for the roll-up: reading the whole list (and
+        // again for the children) cost 40-80 ms per task page on an
+        // enterprise's list of thousands of tasks.
+        let sql = format!(
+            "WITH RECURSIVE sub(id) AS (SELECT CAST($2 AS BIGINT) UNION ALL \
+               SELECT k.id FROM tasks k JOIN sub ON k.tenant_id = $1 AND k.parent_id = sub.id) \
+             SELECT {TASK_COLS} {TASK_FROM} WHERE t.tenant_id = $1 AND t.id IN (SELECT id FROM sub)"
+        );
+        let subtree: Vec<Task> = sqlx::query(&sql)
             .bind(t)
-            .bind(task.list_id)
+            .bind(id)
             .fetch_all(&self.db.pool)
             .await?
             .iter()
             .map(task_from)
             .collect::<StoreResult<_>>()?;
-        let rolled = rolled_progress(&all);
+        let rolled = rolled_progress(&subtree);
         // Children the caller may see (the roll-up itself counts them all).
-        let (_, visible) = self.list(task.list_id).await?;
-        let children: Vec<Task> = visible.into_iter().filter(|c| c.parent_id == Some(id)).collect();
+        let visible = self.task_visible();
+        let sql = format!(
+            "SELECT {TASK_COLS} {TASK_FROM} WHERE t.tenant_id = $1 AND t.parent_id = $2 AND {visible} ORDER BY t.id"
+        );
+        let children: Vec<Task> = sqlx::query(&sql)
+            .bind(t)
+            .bind(id)
+            .fetch_all(&self.db.pool)
+            .await?
+            .iter()
+            .map(task_from)
+            .collect::<StoreResult<_>>()?;
         let cooperating = sqlx::query(
             "SELECT o.id, o.name FROM task_cooperators c JOIN orgs o ON o.tenant_id = c.tenant_id AND o.id = c.org_id WHERE c.tenant_id = $1 AND c.task_id = $2",
         )
@@ -1252,82 +1268,77 @@ impl Scoped<'_> {
     ) -> StoreResult<TaskStats> {
         self.org(org_id).await?;
         let t = self.p.tenant_id;
-        let base = "FROM tasks t WHERE t.tenant_id = $1 \
-            AND t.org_id IN (SELECT descendant_id FROM org_closure WHERE tenant_id = $1 AND ancestor_id = $2) \
-            AND t.due_on >= $3 AND t.due_on <= $4 AND t.status <> 'cancelled' \
-            AND NOT EXISTS (SELECT 1 FROM tasks c WHERE c.tenant_id = t.tenant_id AND c.parent_id = t.id)";
-        let sums = "COUNT(*), \
-            SUM(CASE WHEN t.status = 'closed' THEN 1 ELSE 0 END), \
-            SUM(CASE WHEN t.status = 'closed' AND t.closed_on <= t.due_on THEN 1 ELSE 0 END), \
-            SUM(CASE WHEN t.status <> 'closed' AND t.due_on < $5 THEN 1 ELSE 0 END)";
-        // All three queries take the same parameters: tenant, org, period, today.
-        let fetch = |sql: String| async move {
-            sqlx::query(&sql)
-                .bind(t)
-                .bind(org_id)
-                .bind(date_text(from))
-                .bind(date_text(to))
-                .bind(date_text(today))
-                .fetch_all(&self.db.pool)
-                .await
-        };
-        let total_row = fetch(format!("SELECT {sums} {base}")).await?.into_iter().next().ok_or(StoreError::NotFound)?;
-        let group = |r: &AnyRow, key: String, name: String| -> StoreResult<StatsGroup> {
-            let total: i64 = r.try_get(2)?;
-            let closed: i64 = r.try_get::<Option<i64>, _>(3)?.unwrap_or(0);
-            Ok(StatsGroup {
-                key,
-                name,
-                total,
-                closed,
-                closed_on_time: r.try_get::<Option<i64>, _>(4)?.unwrap_or(0),
-                overdue: r.try_get::<Option<i64>, _>(5)?.unwrap_or(0),
-                completion_rate: dangjian_domain::task::completion_rate(closed, total),
-            })
-        };
-        let by_element_rows = fetch(format!(
-            "SELECT t.element_id, COALESCE(e.name, ''), {sums} {base_e} GROUP BY t.element_id, e.name ORDER BY t.element_id",
-            base_e = base.replacen(
-                "FROM tasks t",
-                "FROM tasks t LEFT JOIN framework_elements e ON e.tenant_id = t.tenant_id AND e.id = t.element_id",
-                1
-            )
-        ))
+        // One pass over the subtree's leaf tasks due in the period, grouped by
+        // element and list; totals, per-element and per-list figures are sums
+        // of those groups. Each org of the subtree is one range of the covering
+        // index (org, leaf, due date, …): no table rows are read. CROSS JOIN
+        // keeps SQLite from scanning all tasks by date instead (PostgreSQL
+        // reads it as a plain join). Three grouped queries with a per-task leaf
+        // test took 2.1 s for the root of a 5,000-branch group.
+        let rows = sqlx::query(
+            "SELECT g.element_id, COALESCE(e.name, ''), l.kind, g.n, g.closed, g.on_time, g.overdue FROM ( \
+               SELECT t.element_id, t.list_id, COUNT(*) AS n, \
+                 CAST(SUM(CASE WHEN t.status = 'closed' THEN 1 ELSE 0 END) AS BIGINT) AS closed, \
+                 CAST(SUM(CASE WHEN t.status = 'closed' AND t.closed_on <= t.due_on THEN 1 ELSE 0 END) AS BIGINT) AS on_time, \
+                 CAST(SUM(CASE WHEN t.status <> 'closed' AND t.due_on < $5 THEN 1 ELSE 0 END) AS BIGINT) AS overdue \
+               FROM org_closure c CROSS JOIN tasks t \
+               WHERE c.tenant_id = $1 AND c.ancestor_id = $2 AND t.tenant_id = c.tenant_id AND t.org_id = c.descendant_id \
+                 AND t.leaf = 1 AND t.due_on >= $3 AND t.due_on <= $4 AND t.status <> 'cancelled' \
+               GROUP BY t.element_id, t.list_id) g \
+             JOIN task_lists l ON l.tenant_id = $1 AND l.id = g.list_id \
+             LEFT JOIN framework_elements e ON e.tenant_id = $1 AND e.id = g.element_id",
+        )
+        .bind(t)
+        .bind(org_id)
+        .bind(date_text(from))
+        .bind(date_text(to))
+        .bind(date_text(today))
+        .fetch_all(&self.db.pool)
         .await?;
-        let by_list_rows = fetch(format!(
-            "SELECT l.kind, l.kind, {sums} {base_l} GROUP BY l.kind ORDER BY l.kind",
-            base_l = base.replacen(
-                "FROM tasks t",
-                "FROM tasks t JOIN task_lists l ON l.tenant_id = t.tenant_id AND l.id = t.list_id",
-                1
-            )
-        ))
-        .await?;
-        let total: i64 = total_row.try_get(0)?;
-        let closed: i64 = total_row.try_get::<Option<i64>, _>(1)?.unwrap_or(0);
+        // (key, name) → [total, closed, closed_on_time, overdue]
+        let mut elements: std::collections::BTreeMap<(Option<i64>, String), [i64; 4]> = Default::default();
+        let mut lists: std::collections::BTreeMap<String, [i64; 4]> = Default::default();
+        let mut sum = [0i64; 4];
+        for r in &rows {
+            let element: Option<i64> = r.try_get(0)?;
+            let name: String = r.try_get(1)?;
+            let kind: String = r.try_get(2)?;
+            let c = [r.try_get::<i64, _>(3)?, r.try_get(4)?, r.try_get(5)?, r.try_get(6)?];
+            for (acc, x) in [&mut sum, elements.entry((element, name)).or_default(), lists.entry(kind).or_default()]
+                .into_iter()
+                .flat_map(|a| a.iter_mut().zip(c))
+            {
+                *acc += x;
+            }
+        }
+        let group = |key: String, name: String, c: [i64; 4]| StatsGroup {
+            key,
+            name,
+            total: c[0],
+            closed: c[1],
+            closed_on_time: c[2],
+            overdue: c[3],
+            completion_rate: dangjian_domain::task::completion_rate(c[1], c[0]),
+        };
         Ok(TaskStats {
-            total,
-            closed,
-            closed_on_time: total_row.try_get::<Option<i64>, _>(2)?.unwrap_or(0),
-            overdue: total_row.try_get::<Option<i64>, _>(3)?.unwrap_or(0),
-            completion_rate: dangjian_domain::task::completion_rate(closed, total),
-            by_element: by_element_rows
-                .iter()
-                .map(|r| {
-                    let id: Option<i64> = r.try_get(0)?;
-                    group(r, id.map(|i| i.to_string()).unwrap_or_else(|| "none".into()), r.try_get(1)?)
-                })
-                .collect::<StoreResult<_>>()?,
-            by_list: by_list_rows
-                .iter()
-                .map(|r| {
-                    let kind: String = r.try_get(0)?;
+            total: sum[0],
+            closed: sum[1],
+            closed_on_time: sum[2],
+            overdue: sum[3],
+            completion_rate: dangjian_domain::task::completion_rate(sum[1], sum[0]),
+            by_element: elements
+                .into_iter()
+                .map(|((id, name), c)| group(id.map(|i| i.to_string()).unwrap_or_else(|| "none".into()), name, c))
+                .collect(),
+            by_list: lists
+                .into_iter()
+                .map(|(kind, c)| {
                     let name = ListKind::parse(&kind)
                         .map(|k| k.label(dangjian_domain::Locale::ZhCn).to_string())
                         .unwrap_or(kind.clone());
-                    group(r, kind, name)
+                    group(kind, name, c)
                 })
-                .collect::<StoreResult<_>>()?,
+                .collect(),
         })
     }
 
@@ -1670,6 +1681,14 @@ async fn insert_task(
     .bind(now)
     .execute(tx.conn())
     .await?;
+    // The parent is no longer a leaf (the figures count leaves by this flag).
+    if let Some(parent) = i.parent_id {
+        sqlx::query("UPDATE tasks SET leaf = 0 WHERE tenant_id = $1 AND id = $2 AND leaf = 1")
+            .bind(t)
+            .bind(parent)
+            .execute(tx.conn())
+            .await?;
+    }
     Ok(())
 }
 

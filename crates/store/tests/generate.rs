@@ -146,6 +146,105 @@ async fn generates_a_consistent_group_at_scale_s() {
         assert!((50.0..100.0).contains(&rate), "{rate}");
         assert!(stats.by_element.len() > 3 && stats.by_list.len() == 2, "{stats:?}");
 
+        // The leaf flag the figures use is exactly "has no child task".
+        assert_eq!(
+            count(
+                db,
+                "SELECT COUNT(*) FROM tasks t WHERE t.tenant_id = 1 AND t.leaf <> CASE WHEN EXISTS \
+                 (SELECT 1 FROM tasks c WHERE c.tenant_id = 1 AND c.parent_id = t.id) THEN 0 ELSE 1 END"
+            )
+            .await,
+            0
+        );
+
+        // Organizational life: every active branch held meetings in the last
+        // year at the DOMAIN_RULES frequencies, less the few missed.
+        let since = "2025-11-20";
+        let held = |kind: &str| {
+            format!(
+                "SELECT COUNT(*) FROM activities WHERE tenant_id = 1 AND status = 'held' AND kind = '{kind}' AND held_on > '{since}'"
+            )
+        };
+        let theme_days = count(db, &held("theme_day")).await;
+        assert!((50 * 12 * 75 / 100..=50 * 13).contains(&theme_days), "theme days: {theme_days}");
+        let general = count(db, &held("general_meeting")).await;
+        assert!((50 * 4 * 75 / 100..=50 * 4).contains(&general), "general meetings: {general}");
+        for kind in ["committee_meeting", "lecture", "org_life_meeting", "cell_meeting", "first_topic", "group_study"] {
+            assert!(count(db, &held(kind)).await > 0, "no {kind}");
+        }
+        let planned =
+            "SELECT COUNT(*) FROM activities WHERE tenant_id = 1 AND status = 'planned' AND held_on > '2026-11-20'";
+        assert!(count(db, planned).await > 0);
+        // Activities belong to active branches and cells.
+        assert_eq!(
+            count(
+                db,
+                "SELECT COUNT(*) FROM activities a JOIN orgs o ON o.tenant_id = a.tenant_id AND o.id = a.org_id \
+                 WHERE a.tenant_id = 1 AND (o.kind NOT IN ('branch', 'cell') OR o.dissolved_on IS NOT NULL)"
+            )
+            .await,
+            0
+        );
+        // The counts on each row are the tally of its attendance list, where it has one.
+        let mismatched = "SELECT COUNT(*) FROM activities a JOIN ( \
+               SELECT activity_id, \
+                 SUM(CASE WHEN status <> 'sit_in' THEN 1 ELSE 0 END) AS expected, \
+                 SUM(CASE WHEN status = 'present' THEN 1 ELSE 0 END) AS present, \
+                 SUM(CASE WHEN status = 'absent' THEN 1 ELSE 0 END) AS absent, \
+                 SUM(CASE WHEN status = 'leave' THEN 1 ELSE 0 END) AS on_leave, \
+                 SUM(CASE WHEN status = 'sit_in' THEN 1 ELSE 0 END) AS sit_ins, \
+                 SUM(CASE WHEN status <> 'sit_in' AND voting = 1 THEN 1 ELSE 0 END) AS voting_expected, \
+                 SUM(CASE WHEN status = 'present' AND voting = 1 THEN 1 ELSE 0 END) AS voting_present \
+               FROM activity_attendance WHERE tenant_id = 1 GROUP BY activity_id) x \
+             ON a.tenant_id = 1 AND x.activity_id = a.id \
+             WHERE a.expected <> x.expected OR a.present <> x.present OR a.absent <> x.absent \
+               OR a.on_leave <> x.on_leave OR a.sit_ins <> x.sit_ins OR a.voting_expected <> x.voting_expected \
+               OR a.voting_present <> x.voting_present OR a.status <> 'held'";
+        assert_eq!(count(db, mismatched).await, 0);
+        // Every held activity of the last year has its list; the counts add up.
+        let without_list = "SELECT COUNT(*) FROM activities a WHERE a.tenant_id = 1 AND a.status = 'held' \
+             AND a.held_on > '2025-11-21' AND NOT EXISTS \
+             (SELECT 1 FROM activity_attendance x WHERE x.tenant_id = 1 AND x.activity_id = a.id)";
+        assert_eq!(count(db, without_list).await, 0);
+        assert_eq!(
+            count(
+                db,
+                "SELECT COUNT(*) FROM activities WHERE tenant_id = 1 AND present + absent + on_leave <> expected"
+            )
+            .await,
+            0
+        );
+        // Attendance names people of the activity's branch (or its cell's branch).
+        assert_eq!(
+            count(
+                db,
+                "SELECT COUNT(*) FROM activity_attendance x \
+                 JOIN activities a ON a.tenant_id = x.tenant_id AND a.id = x.activity_id \
+                 JOIN people p ON p.tenant_id = x.tenant_id AND p.id = x.person_id \
+                 WHERE x.tenant_id = 1 AND p.org_id <> a.org_id AND (p.cell_id IS NULL OR p.cell_id <> a.org_id)"
+            )
+            .await,
+            0
+        );
+        // Study items of each kind, recordings' metadata of held activities.
+        for kind in ["suggestion", "case_study", "bulletin"] {
+            let n =
+                count(db, &format!("SELECT COUNT(*) FROM study_items WHERE tenant_id = 1 AND kind = '{kind}'")).await;
+            assert!(n > 0, "no {kind}");
+        }
+        assert!(count(db, "SELECT COUNT(*) FROM campaigns WHERE tenant_id = 1").await >= 3);
+        assert_eq!(
+            count(
+                db,
+                "SELECT COUNT(*) FROM recordings r LEFT JOIN activities a ON a.tenant_id = r.tenant_id AND a.id = r.activity_id \
+                 WHERE r.tenant_id = 1 AND (a.id IS NULL OR a.status <> 'held' OR a.org_id <> r.org_id \
+                   OR LENGTH(r.sha256) <> 64 OR r.size <= 0 OR r.media NOT IN ('photo', 'video'))"
+            )
+            .await,
+            0
+        );
+        assert!(count(db, "SELECT COUNT(*) FROM recordings WHERE tenant_id = 1 AND media = 'video'").await > 0);
+
         // A second run on the same database is refused and changes nothing.
         let before = count(db, "SELECT COUNT(*) FROM tasks WHERE tenant_id = 1").await;
         match sys.generate_as_of(Scale::S, 7, today).await {
