@@ -766,6 +766,8 @@ impl Scoped<'_> {
         )
         .await?;
         tx.commit().await?;
+        // Its subtree now has other ancestors: permission answers memoized before the move are stale.
+        self.forget_ancestry();
         Ok(after)
     }
 

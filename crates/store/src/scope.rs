@@ -9,6 +9,9 @@
 //! Anything invisible answers `NotFound`, so probing ids learns nothing;
 //! something visible but not writable answers `Forbidden`.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use dangjian_domain::role::{Action, Role};
 use sqlx::Row;
 
@@ -71,15 +74,24 @@ pub enum OrgFilter {
     Sql(String),
 }
 
+/// An org's ancestors with their distance from it (itself at 0).
+type Lineage = Arc<Vec<(i64, i64)>>;
+
 /// The scoped handle. See the module docs.
 pub struct Scoped<'a> {
     pub(crate) db: &'a Db,
     pub(crate) p: &'a Principal,
+    /// Per-handle memo of each checked org's lineage: its ancestors with their
+    /// distance, itself at 0; empty when the org does not exist. A page asks
+    /// about the same org several times (read it, may I write people, may I
+    /// change structure…); with this, that is one statement per org, not one or
+    /// two per question. A handle lives for one request; moving an org clears it.
+    ancestry: Mutex<HashMap<i64, Lineage>>,
 }
 
 impl<'a> Scoped<'a> {
     pub(crate) fn new(db: &'a Db, p: &'a Principal) -> Self {
-        Scoped { db, p }
+        Scoped { db, p, ancestry: Mutex::new(HashMap::new()) }
     }
 
     pub fn principal(&self) -> &Principal {
@@ -123,16 +135,43 @@ impl<'a> Scoped<'a> {
         }
     }
 
-    async fn org_matches(&self, filter: OrgFilter, org_id: i64) -> StoreResult<bool> {
-        let pred = match filter {
-            OrgFilter::Nothing => return Ok(false),
-            OrgFilter::All => "TRUE".to_string(),
-            OrgFilter::Sql(s) => s,
-        };
-        let sql = format!("SELECT COUNT(*) FROM orgs WHERE tenant_id = $1 AND id = $2 AND {pred}");
-        let n: i64 =
-            sqlx::query(&sql).bind(self.p.tenant_id).bind(org_id).fetch_one(&self.db.pool).await?.try_get(0)?;
-        Ok(n > 0)
+    /// The org's ancestors with their distance (itself at 0), from the memo or
+    /// one statement; empty when no such org exists in the tenant.
+    async fn ancestry(&self, org_id: i64) -> StoreResult<Lineage> {
+        if let Some(l) = self.ancestry.lock().unwrap_or_else(|e| e.into_inner()).get(&org_id) {
+            return Ok(l.clone());
+        }
+        let rows =
+            sqlx::query("SELECT ancestor_id, depth FROM org_closure WHERE tenant_id = $1 AND descendant_id = $2")
+                .bind(self.p.tenant_id)
+                .bind(org_id)
+                .fetch_all(&self.db.pool)
+                .await?;
+        let l = Arc::new(
+            rows.iter()
+                .map(|r| Ok((r.try_get::<i64, _>(0)?, r.try_get::<i64, _>(1)?)))
+                .collect::<StoreResult<Vec<_>>>()?,
+        );
+        self.ancestry.lock().unwrap_or_else(|e| e.into_inner()).insert(org_id, l.clone());
+        Ok(l)
+    }
+
+    /// Forgets the memoized lineages: called after the tree changes shape.
+    pub(crate) fn forget_ancestry(&self) {
+        self.ancestry.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
+    /// The same answer as [`Scoped::org_filter`] would give for this one org,
+    /// decided on its lineage.
+    fn lineage_allows(&self, lineage: &[(i64, i64)], action: Action, strictly_below: bool) -> bool {
+        if lineage.is_empty() {
+            return false;
+        }
+        if self.p.grants.iter().any(|g| g.role.tenant_wide() && g.role.allows(action)) {
+            return true;
+        }
+        let roots = self.p.roots_for(action);
+        lineage.iter().any(|(a, d)| roots.binary_search(a).is_ok() && (!strictly_below || *d > 0))
     }
 
     /// Succeeds when `action` is allowed on `org_id`. Invisible orgs answer
@@ -147,10 +186,11 @@ impl<'a> Scoped<'a> {
     }
 
     async fn require_inner(&self, action: Action, org_id: i64, strictly_below: bool) -> StoreResult<()> {
-        if self.org_matches(self.org_filter(action, "id", strictly_below), org_id).await? {
+        let lineage = self.ancestry(org_id).await?;
+        if self.lineage_allows(&lineage, action, strictly_below) {
             return Ok(());
         }
-        if action != Action::Read && self.org_matches(self.org_filter(Action::Read, "id", false), org_id).await? {
+        if action != Action::Read && self.lineage_allows(&lineage, Action::Read, false) {
             return Err(StoreError::Forbidden);
         }
         Err(StoreError::NotFound)

@@ -170,6 +170,10 @@ pub struct TaskDetail {
     pub children: Vec<Task>,
     /// Weighted mean of the children's (rolled) progress; the task's own for a leaf.
     pub rolled_progress: f64,
+    /// The rolled progress of every task in this task's subtree (its children's
+    /// for the page's table), so the page need not read the whole list again.
+    #[serde(skip)]
+    pub subtree_rolled: HashMap<i64, f64>,
     pub cooperating: Vec<OrgRef>,
     pub element_name: Option<String>,
     pub timeline: Vec<TaskEvent>,
@@ -819,6 +823,7 @@ impl Scoped<'_> {
             && task.due_on.as_deref().is_some_and(|d| d < date_text(today).as_str());
         Ok(TaskDetail {
             rolled_progress: rolled.get(&id).copied().unwrap_or(task.progress),
+            subtree_rolled: rolled,
             task,
             list,
             children,

@@ -120,30 +120,6 @@ async fn load_grants(db: &Db, tenant_id: i64, user_id: i64) -> StoreResult<Vec<G
         .collect()
 }
 
-async fn principal_of(db: &Db, tenant_id: i64, user_id: i64) -> StoreResult<Option<Principal>> {
-    let row = sqlx::query("SELECT username, person_id, disabled FROM users WHERE tenant_id = $1 AND id = $2")
-        .bind(tenant_id)
-        .bind(user_id)
-        .fetch_optional(&db.pool)
-        .await?;
-    let Some(row) = row else { return Ok(None) };
-    if row.try_get::<i64, _>(2)? != 0 {
-        return Ok(None);
-    }
-    let grants = load_grants(db, tenant_id, user_id)
-        .await?
-        .into_iter()
-        .filter_map(|g| Role::parse(&g.role).ok().map(|role| Grant { role, org_id: g.org_id }))
-        .collect();
-    Ok(Some(Principal {
-        tenant_id,
-        user_id: Some(user_id),
-        username: row.try_get(0)?,
-        person_id: row.try_get(1)?,
-        grants,
-    }))
-}
-
 fn now_secs() -> i64 {
     chrono::Utc::now().timestamp()
 }
@@ -340,18 +316,27 @@ impl System<'_> {
     /// The session for a cookie token, refreshing its idle timer. `None` when
     /// unknown, idle too long, or the account was disabled.
     pub async fn session(&self, token: &str) -> StoreResult<Option<Session>> {
-        let settings = load_settings(&self.db.pool, self.tenant_id).await?;
         let h = sha256_hex(token);
-        let row = sqlx::query(
-            "SELECT user_id, csrf_token, last_seen_at FROM sessions WHERE token_hash = $1 AND tenant_id = $2",
+        // Every authenticated request comes through here: the session, its
+        // user, the user's grants and the tenant's settings (for the idle
+        // timeout) in one statement, one row per grant. Four statements cost a
+        // quarter of a small page's time.
+        let rows = sqlx::query(
+            "SELECT s.user_id, s.csrf_token, s.last_seen_at, u.username, u.person_id, u.disabled, t.settings_json, g.role, g.org_id \
+             FROM sessions s JOIN users u ON u.tenant_id = s.tenant_id AND u.id = s.user_id \
+             JOIN tenants t ON t.id = s.tenant_id \
+             LEFT JOIN role_grants g ON g.tenant_id = s.tenant_id AND g.user_id = s.user_id \
+             WHERE s.token_hash = $1 AND s.tenant_id = $2 ORDER BY g.id",
         )
         .bind(&h)
         .bind(self.tenant_id)
-        .fetch_optional(&self.db.pool)
+        .fetch_all(&self.db.pool)
         .await?;
-        let Some(row) = row else { return Ok(None) };
+        let Some(row) = rows.first() else { return Ok(None) };
         let user_id: i64 = row.try_get(0)?;
         let last: i64 = row.try_get(2)?;
+        let settings: dangjian_domain::settings::Settings = serde_json::from_str(&row.try_get::<String, _>(6)?)
+            .map_err(|e| StoreError::Internal(format!("tenant settings: {e}")))?;
         let now = now_secs();
         if now - last > settings.idle_timeout_minutes * 60 {
             sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(&h).execute(&self.db.pool).await?;
@@ -365,7 +350,26 @@ impl System<'_> {
                 .execute(&self.db.pool)
                 .await?;
         }
-        let Some(principal) = principal_of(self.db, self.tenant_id, user_id).await? else { return Ok(None) };
+        if row.try_get::<i64, _>(5)? != 0 {
+            return Ok(None);
+        }
+        let mut grants = Vec::new();
+        for r in &rows {
+            let (Some(role), Some(org_id)) = (r.try_get::<Option<String>, _>(7)?, r.try_get::<Option<i64>, _>(8)?)
+            else {
+                continue;
+            };
+            if let Ok(role) = Role::parse(&role) {
+                grants.push(Grant { role, org_id });
+            }
+        }
+        let principal = Principal {
+            tenant_id: self.tenant_id,
+            user_id: Some(user_id),
+            username: row.try_get(3)?,
+            person_id: row.try_get(4)?,
+            grants,
+        };
         Ok(Some(Session { principal, csrf_token: row.try_get(1)? }))
     }
 

@@ -651,12 +651,8 @@ async fn task_context(s: &AppState, user: &CurrentUser, id: i64) -> Result<Value
             v
         })
         .collect();
-    // The children's own roll-ups: from the list's visible tasks.
-    let rolled = match scoped.list(d.task.list_id).await {
-        Ok((_, all)) => rolled_progress(&all),
-        Err(_) => HashMap::new(),
-    };
-    let children: Vec<Value> = d.children.iter().map(|c| task_row(c, &rolled, &today_s)).collect();
+    // The children's own roll-ups come with the detail (from the task's subtree).
+    let children: Vec<Value> = d.children.iter().map(|c| task_row(c, &d.subtree_rolled, &today_s)).collect();
     let attachments: Vec<Value> = d
         .attachments
         .iter()
