@@ -1648,8 +1648,136 @@ impl<'a> Scoped<'a> {
         .await?;
         s.recordings = rec.try_get(0)?;
         s.recordings_bytes = rec.try_get(1)?;
-        s.compliance_rate = self.compliance(org_id, from, to, today).await?.rate;
+        let (met, counted) = self.compliance_counts(org_id, from, to, today).await?;
+        s.compliance_rate = rules::compliance_rate(met, counted);
         Ok(s)
+    }
+
+    /// Met and counted periods of the subtree: the same numbers as
+    /// [`Scoped::compliance`]'s `met` and `counted`, without a row per org and
+    /// month. At the group root that board reads ~400,000 (org, kind, month)
+    /// groups; here the database counts, per requirement and period, the orgs
+    /// that met it (a few hundred rows), and the periods due come from the
+    /// orgs' lifetimes alone (`rules::check` with nothing held: every period it
+    /// lists is one the org owed).
+    pub async fn compliance_counts(
+        &self,
+        org_id: i64,
+        from: NaiveDate,
+        to: NaiveDate,
+        today: NaiveDate,
+    ) -> StoreResult<(i64, i64)> {
+        self.org(org_id).await?;
+        let settings = self.settings().await?;
+        let reqs = &settings.activity_requirements;
+        if reqs.is_empty() || to < from {
+            return Ok((0, 0));
+        }
+        let t = self.tenant_id();
+        let kinds: HashSet<&str> = reqs.iter().flat_map(|r| r.org_kinds.iter().map(|k| k.as_str())).collect();
+        let kind_list = kinds.iter().map(|k| format!("'{k}'")).collect::<Vec<_>>().join(",");
+        let alive = "o.established_on <= $4 AND (o.dissolved_on IS NULL OR o.dissolved_on >= $3)";
+        // Periods owed: orgs grouped by kind and lifetime (many share both).
+        let lives = sqlx::query(&format!(
+            "SELECT o.kind, o.established_on, o.dissolved_on, COUNT(*) FROM orgs o \
+             WHERE o.tenant_id = $1 AND o.id IN {} AND o.kind IN ({kind_list}) AND {alive} \
+             GROUP BY o.kind, o.established_on, o.dissolved_on",
+            subtree("$2")
+        ))
+        .bind(t)
+        .bind(org_id)
+        .bind(date_text(from))
+        .bind(date_text(to))
+        .fetch_all(&self.db().pool)
+        .await?;
+        // A requirement of zero times is met by every period it lists.
+        let (mut ended_owed, mut met_free) = (0i64, 0i64);
+        for r in &lives {
+            let Ok(kind) = OrgKind::parse(&r.try_get::<String, _>(0)?) else { continue };
+            let established: String = r.try_get(1)?;
+            let dissolved: Option<String> = r.try_get(2)?;
+            let n: i64 = r.try_get(3)?;
+            for p in rules::check(reqs, kind, &[], from, to, today, settings.compliance_alert_days) {
+                if date_text(p.end) < established || dissolved.as_ref().is_some_and(|d| date_text(p.start) > *d) {
+                    continue;
+                }
+                match p.state {
+                    PeriodState::Missed => ended_owed += n,
+                    PeriodState::Met => met_free += n,
+                    _ => {}
+                }
+            }
+        }
+        // Periods met: per requirement, the orgs of its kinds alive in the
+        // period that held enough. Period bounds as text: a month runs from
+        // YYYY-MM-01 to YYYY-MM-31 (no date in it compares higher), a quarter
+        // from its first month's 01 to its last month's 31, a year likewise.
+        let mut branches = Vec::new();
+        for (i, req) in reqs.iter().enumerate() {
+            let org_kinds = req.org_kinds.iter().map(|k| format!("'{}'", k.as_str())).collect::<Vec<_>>().join(",");
+            if org_kinds.is_empty()
+                || req.times == 0
+                || !matches!(rules::validate_custom_key(&req.activity_kind), Ok(()) | Err(Code::KindDuplicate))
+            {
+                // The kind goes into the statement as a literal: only well-formed keys.
+                continue;
+            }
+            let (ps, pe) = match req.period {
+                Period::Month => ("SUBSTR(a.held_on, 1, 7) || '-01'".to_string(), "SUBSTR(a.held_on, 1, 7) || '-31'".to_string()),
+                Period::Quarter => (
+                    "SUBSTR(a.held_on, 1, 4) || CASE WHEN SUBSTR(a.held_on, 6, 2) <= '03' THEN '-01-01' \
+                     WHEN SUBSTR(a.held_on, 6, 2) <= '06' THEN '-04-01' WHEN SUBSTR(a.held_on, 6, 2) <= '09' THEN '-07-01' ELSE '-10-01' END"
+                        .to_string(),
+                    "SUBSTR(a.held_on, 1, 4) || CASE WHEN SUBSTR(a.held_on, 6, 2) <= '03' THEN '-03-31' \
+                     WHEN SUBSTR(a.held_on, 6, 2) <= '06' THEN '-06-31' WHEN SUBSTR(a.held_on, 6, 2) <= '09' THEN '-09-31' ELSE '-12-31' END"
+                        .to_string(),
+                ),
+                Period::Year => ("SUBSTR(a.held_on, 1, 4) || '-01-01'".to_string(), "SUBSTR(a.held_on, 1, 4) || '-12-31'".to_string()),
+            };
+            let span_from = req.period.start_of(from);
+            let span_to = req.period.end_from(req.period.start_of(to)).min(today.max(span_from));
+            branches.push(format!(
+                "SELECT CAST({i} AS BIGINT) AS req, m.ps, COUNT(*) AS n FROM (\
+                   SELECT a.org_id, {ps} AS ps FROM activities a \
+                   JOIN orgs o ON o.tenant_id = a.tenant_id AND o.id = a.org_id \
+                   WHERE a.tenant_id = $1 AND a.org_id IN {sub} AND a.status = 'held' AND a.kind = '{kind}' \
+                     AND a.held_on >= '{f}' AND a.held_on <= '{tt}' AND o.kind IN ({org_kinds}) AND {alive} \
+                     AND o.established_on <= {pe} AND (o.dissolved_on IS NULL OR o.dissolved_on >= {ps}) \
+                   GROUP BY a.org_id, {ps} HAVING COUNT(*) >= {times}) m GROUP BY m.ps",
+                sub = subtree("$2"),
+                kind = req.activity_kind,
+                f = date_text(span_from),
+                tt = date_text(span_to),
+                times = req.times,
+            ));
+        }
+        if branches.is_empty() {
+            return Ok((met_free, met_free + ended_owed));
+        }
+        let met_rows = sqlx::query(&branches.join(" UNION ALL "))
+            .bind(t)
+            .bind(org_id)
+            .bind(date_text(from))
+            .bind(date_text(to))
+            .fetch_all(&self.db().pool)
+            .await?;
+        let (mut met, mut met_ended) = (met_free, 0i64);
+        for r in &met_rows {
+            let i: i64 = r.try_get(0)?;
+            let Some(req) = reqs.get(i as usize) else { continue };
+            let ps: String = r.try_get(1)?;
+            let n: i64 = r.try_get(2)?;
+            let Ok(start) = NaiveDate::parse_from_str(&ps, "%Y-%m-%d") else { continue };
+            // As in `rules::check`: periods overlapping the window that have begun.
+            if start > today || start > to || req.period.end_from(start) < from {
+                continue;
+            }
+            met += n;
+            if req.period.end_from(start) < today {
+                met_ended += n;
+            }
+        }
+        Ok((met, met + ended_owed - met_ended))
     }
 
     /// Activities of a month for a calendar: day of month → activities.

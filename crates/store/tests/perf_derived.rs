@@ -208,3 +208,69 @@ async fn figures_from_the_leaf_flag_match_a_from_scratch_count_after_writes() {
         t.cleanup().await;
     }
 }
+
+/// The activities figures' compliance rate is counted in the database per
+/// requirement and period (`compliance_counts`); the board (`compliance`)
+/// checks every org in Rust. Both must give the same met and counted periods
+/// for any subtree and window: over a generated group, after a branch is
+/// merged away mid-year, and under a requirement of twice a quarter.
+#[tokio::test]
+async fn compliance_counts_match_the_board_org_by_org() {
+    let today = d("2026-11-20");
+    for backend in BACKENDS {
+        let Some(t) = TestDb::new(backend).await else { continue };
+        let db = &t.db;
+        let sys = db.system(1);
+        sys.generate_as_of(Scale::S, 5, today).await.unwrap();
+        let admin = sys.cli_principal();
+        let s = db.scoped(&admin);
+        let root = s.roots().await.unwrap()[0].id;
+        let enterprise = s.children(root).await.unwrap()[0].org.id;
+        let branches: Vec<i64> = sqlx::query(
+            "SELECT id FROM orgs WHERE tenant_id = 1 AND kind = 'branch' AND dissolved_on IS NULL ORDER BY id LIMIT 2",
+        )
+        .fetch_all(db.pool())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get(0).unwrap())
+        .collect();
+        let orgs = [root, enterprise, branches[0], branches[1]];
+        same_counts(&s, &orgs, today, "generated").await;
+        let board = s.compliance(root, d("2025-11-21"), today, today).await.unwrap();
+        assert!(board.met > 0 && board.counted > board.met, "the generated group misses some periods: {board:?}");
+
+        // The second branch merges into the first in May: its periods after that ask nothing.
+        s.end_org(branches[1], Some(branches[0]), d("2026-05-10"), "合并〔2026〕1号").await.unwrap();
+        same_counts(&s, &orgs, today, "after a merge").await;
+
+        // Theme days twice a quarter: counts above one matter.
+        let mut settings = s.settings().await.unwrap();
+        settings.activity_requirements.push(dangjian_domain::activity::Requirement {
+            org_kinds: vec![dangjian_domain::org::OrgKind::Branch],
+            activity_kind: "theme_day".into(),
+            period: dangjian_domain::activity::Period::Quarter,
+            times: 2,
+        });
+        sys.set_settings_json(&serde_json::to_string(&settings).unwrap()).await.unwrap();
+        same_counts(&s, &orgs, today, "twice a quarter").await;
+    }
+}
+
+async fn same_counts(s: &dangjian_store::Scoped<'_>, orgs: &[i64], today: NaiveDate, label: &str) {
+    let windows = [
+        ("2025-11-21", "2026-11-20"), // the last year, as the figures page asks
+        ("2026-01-01", "2026-12-31"), // a calendar year still running
+        ("2026-04-01", "2026-06-30"), // one past quarter
+        ("2026-02-10", "2026-11-25"), // ragged ends, past today
+        ("2024-01-01", "2026-11-20"), // older than the attendance lists
+    ];
+    for &org in orgs {
+        for (f, to) in windows {
+            let (from, to) = (d(f), d(to));
+            let board = s.compliance(org, from, to, today).await.unwrap();
+            let fast = s.compliance_counts(org, from, to, today).await.unwrap();
+            assert_eq!(fast, (board.met, board.counted), "{label}: org {org}, {f}..{to}");
+        }
+    }
+}
