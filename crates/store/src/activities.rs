@@ -1066,6 +1066,19 @@ impl<'a> Scoped<'a> {
             return Err(StoreError::Conflict(Code::NotFirstTopic));
         }
         self.require(Action::WriteOrgDetails, a.org_id).await?;
+        // The usual mistakes are refused before the year's list is made, so a
+        // refused task leaves no empty list behind.
+        let mut errors = Vec::new();
+        if input.title.trim().is_empty() {
+            errors.push(("title".to_string(), Code::Required));
+        }
+        let due = input.due_on.as_deref().map(str::trim).filter(|d| !d.is_empty());
+        if due.is_some_and(|d| dangjian_domain::date::parse(d).is_err()) {
+            errors.push(("due_on".to_string(), Code::DateFormat));
+        }
+        if !errors.is_empty() {
+            return Err(StoreError::Validation(errors));
+        }
         let year = a.held_on.get(..4).and_then(|y| y.parse::<i64>().ok());
         let list_id = match input.list_id {
             Some(l) => l,
@@ -1096,38 +1109,37 @@ impl<'a> Scoped<'a> {
                 }
             }
         };
-        let task = self
-            .create_task(
-                list_id,
-                &TaskInput {
-                    parent_id: None,
-                    level: None,
-                    seq: String::new(),
-                    category: "第一议题".into(),
-                    title: input.title.clone(),
-                    measure: input.measure.clone(),
-                    target: String::new(),
-                    element_id: a.element_id,
-                    org_id: input.org_id.unwrap_or(a.org_id),
-                    person: input.person.clone(),
-                    leader: String::new(),
-                    cooperating_org_ids: Vec::new(),
-                    start_on: Some(a.held_on.clone()),
-                    due_on: input.due_on.clone(),
-                    weight: None,
-                    decision_kind: None,
-                    pre_review_on: None,
-                    pre_review_conclusion: String::new(),
-                    decided_on: None,
-                    note: format!("来源：第一议题《{}》（{}）", a.topic, a.held_on),
-                },
-            )
-            .await?;
+        let task_input = TaskInput {
+            parent_id: None,
+            level: None,
+            seq: String::new(),
+            category: "第一议题".into(),
+            title: input.title.clone(),
+            measure: input.measure.clone(),
+            target: String::new(),
+            element_id: a.element_id,
+            org_id: input.org_id.unwrap_or(a.org_id),
+            person: input.person.clone(),
+            leader: String::new(),
+            cooperating_org_ids: Vec::new(),
+            start_on: Some(a.held_on.clone()),
+            due_on: input.due_on.clone(),
+            weight: None,
+            decision_kind: None,
+            pre_review_on: None,
+            pre_review_conclusion: String::new(),
+            decided_on: None,
+            note: format!("来源：第一议题《{}》（{}）", a.topic, a.held_on),
+        };
+        // The task and its link to the record are one write: never a task
+        // that forgot where it came from.
+        let checked = self.check_new_task(list_id, &task_input).await?;
         let mut tx = self.db().begin_write().await?;
+        let task_id = self.write_new_task(&mut tx, list_id, &task_input, &checked).await?;
         sqlx::query("INSERT INTO activity_tasks (tenant_id, activity_id, task_id) VALUES ($1, $2, $3)")
             .bind(self.tenant_id())
             .bind(activity_id)
-            .bind(task.id)
+            .bind(task_id)
             .execute(tx.conn())
             .await?;
         append(
@@ -1139,12 +1151,12 @@ impl<'a> Scoped<'a> {
                 entity_id: activity_id.to_string(),
                 org_id: Some(a.org_id),
                 before: None,
-                after: Some(serde_json::json!({"task_id": task.id, "list_id": list_id})),
+                after: Some(serde_json::json!({"task_id": task_id, "list_id": list_id})),
             },
         )
         .await?;
         tx.commit().await?;
-        Ok(task)
+        self.task(task_id).await
     }
 
     /// 问效: the implementation tasks of a first_topic record and how they stand.

@@ -583,6 +583,16 @@ impl Scoped<'_> {
     // ---- tasks -----------------------------------------------------------
 
     pub async fn create_task(&self, list_id: i64, input: &TaskInput) -> StoreResult<Task> {
+        let checked = self.check_new_task(list_id, input).await?;
+        let mut tx = self.db.begin_write().await?;
+        let id = self.write_new_task(&mut tx, list_id, input, &checked).await?;
+        tx.commit().await?;
+        self.task(id).await
+    }
+
+    /// Validates a new task (fields, the responsible org inside the list's
+    /// subtree, parent, element) without writing anything.
+    pub(crate) async fn check_new_task(&self, list_id: i64, input: &TaskInput) -> StoreResult<CheckedTask> {
         let list = self.fetch_list(list_id).await?;
         self.require(Action::WriteOrgDetails, list.org_id).await?;
         let mut errors = Vec::new();
@@ -675,17 +685,26 @@ impl Scoped<'_> {
                 return Err(StoreError::field("element_id", Code::NotFound));
             }
         }
-        let mut tx = self.db.begin_write().await?;
-        let id = next_ids(&mut tx, t, "tasks", 1).await?;
-        insert_task(
-            &mut tx,
-            t,
-            id,
-            list_id,
-            input,
-            &NewTaskDates { level, decision, start, due, pre, decided, weight },
-        )
-        .await?;
+        Ok(CheckedTask {
+            title: title.to_string(),
+            dates: NewTaskDates { level, decision, start, due, pre, decided, weight },
+        })
+    }
+
+    /// Writes a task [`Scoped::check_new_task`] accepted, with its created
+    /// event and audit entry, inside the caller's transaction (so a caller can
+    /// write something with it atomically).
+    pub(crate) async fn write_new_task(
+        &self,
+        tx: &mut WriteTx,
+        list_id: i64,
+        input: &TaskInput,
+        checked: &CheckedTask,
+    ) -> StoreResult<i64> {
+        let t = self.p.tenant_id;
+        let (title, due) = (checked.title.as_str(), checked.dates.due);
+        let id = next_ids(tx, t, "tasks", 1).await?;
+        insert_task(tx, t, id, list_id, input, &checked.dates).await?;
         for c in &input.cooperating_org_ids {
             sqlx::query(
                 "INSERT INTO task_cooperators (tenant_id, task_id, org_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
@@ -696,9 +715,9 @@ impl Scoped<'_> {
             .execute(tx.conn())
             .await?;
         }
-        add_event(&mut tx, self.p, id, "created", None, None, None, "").await?;
+        add_event(tx, self.p, id, "created", None, None, None, "").await?;
         append(
-            &mut tx,
+            tx,
             self.p,
             Change {
                 action: "create",
@@ -710,8 +729,7 @@ impl Scoped<'_> {
             },
         )
         .await?;
-        tx.commit().await?;
-        self.task(id).await
+        Ok(id)
     }
 
     async fn fetch_task(&self, id: i64) -> StoreResult<Task> {
@@ -1635,6 +1653,12 @@ pub(crate) async fn lineage(pool: &sqlx::AnyPool, tenant_id: i64, org_id: i64) -
             .fetch_all(pool)
             .await?;
     rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+}
+
+/// A new task that passed validation: what [`Scoped::write_new_task`] needs.
+pub(crate) struct CheckedTask {
+    title: String,
+    dates: NewTaskDates,
 }
 
 struct NewTaskDates {

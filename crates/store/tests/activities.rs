@@ -296,6 +296,52 @@ async fn first_topic_produces_tasks_and_follows_them_up() {
             )
             .await
             .unwrap();
+        // A task refused for its fields writes nothing: no task, no link, and
+        // no year's list for a record whose year has none yet.
+        let mut early = meeting(f.ent, "first_topic", "2025-09-01");
+        early.topic = "上年度第一议题".into();
+        let early = s.create_activity(&early, today).await.unwrap().activity.id;
+        let tasks_before = count(&t.db, "tasks").await;
+        for (title, due, field) in [("", Some("2025-10-31"), "title"), ("落实", Some("2025-13-40"), "due_on")] {
+            let r = s
+                .add_implementation_task(
+                    early,
+                    &ImplementationInput {
+                        title: title.into(),
+                        measure: String::new(),
+                        org_id: None,
+                        person: String::new(),
+                        due_on: due.map(str::to_string),
+                        list_id: None,
+                    },
+                )
+                .await;
+            match r {
+                Err(StoreError::Validation(errs)) => assert!(errs.iter().any(|(f, _)| f == field), "{errs:?}"),
+                other => panic!("expected a field error on {field}, got {other:?}"),
+            }
+        }
+        assert_eq!(count(&t.db, "tasks").await, tasks_before);
+        assert!(!s.lists(f.ent).await.unwrap().iter().any(|l| l.name == "第一议题落实清单（2025年）"));
+        // An unknown responsible org is refused by the task rules, after the
+        // year's list is made: still no task and no link.
+        let r = s
+            .add_implementation_task(
+                early,
+                &ImplementationInput {
+                    title: "越级落实".into(),
+                    measure: String::new(),
+                    org_id: Some(999_999),
+                    person: String::new(),
+                    due_on: None,
+                    list_id: None,
+                },
+            )
+            .await;
+        assert!(matches!(&r, Err(StoreError::Validation(e)) if e.iter().any(|(f, _)| f == "org_id")), "{r:?}");
+        assert_eq!(count(&t.db, "tasks").await, tasks_before);
+        assert_eq!(s.activity(early).await.unwrap().task_ids, Vec::<i64>::new());
+
         // Both went into one 第一议题落实清单 for 2026.
         assert_eq!(t1.list_id, t2.list_id);
         let lists = s.lists(f.ent).await.unwrap();
@@ -419,4 +465,14 @@ async fn campaigns_compliance_and_figures() {
         assert_eq!((st2.held, st2.attendance_rate), (0, None));
         t.cleanup().await;
     }
+}
+
+async fn count(db: &Db, table: &str) -> i64 {
+    use sqlx::Row;
+    sqlx::query(&format!("SELECT COUNT(*) FROM {table} WHERE tenant_id = 1"))
+        .fetch_one(db.pool())
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap()
 }
