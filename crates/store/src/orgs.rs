@@ -930,6 +930,8 @@ impl Scoped<'_> {
         )
         .await?;
         tx.commit().await?;
+        // A merge moved the org's children: memoized lineages are stale.
+        self.forget_ancestry();
         Ok(after)
     }
 
