@@ -38,6 +38,18 @@ fn date_text(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
 
+/// A period that ended before the org existed, or began after it was
+/// dissolved, asks nothing of it (dates as stored text, YYYY-MM-DD).
+fn owed_by(p: &PeriodCheck, established: &str, dissolved: Option<&str>) -> bool {
+    date_text(p.end).as_str() >= established && dissolved.is_none_or(|d| date_text(p.start).as_str() <= d)
+}
+
+/// Whether a requirement's activity kind is a well-formed key (built-in or
+/// the tenant's own): the compliance queries put it into SQL as a literal.
+fn literal_safe_kind(kind: &str) -> bool {
+    matches!(rules::validate_custom_key(kind), Ok(()) | Err(Code::KindDuplicate))
+}
+
 fn subtree(param: &str) -> String {
     format!("(SELECT descendant_id FROM org_closure WHERE tenant_id = $1 AND ancestor_id = {param})")
 }
@@ -1447,7 +1459,7 @@ impl<'a> Scoped<'a> {
         // kind needs 13 months of a year's window, not two calendar years).
         let spans = reqs
             .iter()
-            .filter(|r| matches!(rules::validate_custom_key(&r.activity_kind), Ok(()) | Err(Code::KindDuplicate)))
+            .filter(|r| literal_safe_kind(&r.activity_kind))
             .map(|r| {
                 let f = r.period.start_of(from);
                 let tt = r.period.end_from(r.period.start_of(to));
@@ -1520,11 +1532,7 @@ impl<'a> Scoped<'a> {
             let checks: Vec<PeriodCheck> =
                 rules::check(reqs, kind, &list, from, to, today, settings.compliance_alert_days)
                     .into_iter()
-                    // A period that ended before the org existed, or began
-                    // after it was dissolved, asks nothing of it.
-                    .filter(|p| {
-                        date_text(p.end) >= established && dissolved.as_ref().is_none_or(|d| date_text(p.start) <= *d)
-                    })
+                    .filter(|p| owed_by(p, &established, dissolved.as_deref()))
                     .collect();
             c.orgs += 1;
             let group_key = if id == org_id { org_id } else { child.unwrap_or(org_id) };
@@ -1738,7 +1746,7 @@ impl<'a> Scoped<'a> {
             let dissolved: Option<String> = r.try_get(2)?;
             let n: i64 = r.try_get(3)?;
             for p in rules::check(reqs, kind, &[], from, to, today, settings.compliance_alert_days) {
-                if date_text(p.end) < established || dissolved.as_ref().is_some_and(|d| date_text(p.start) > *d) {
+                if !owed_by(&p, &established, dissolved.as_deref()) {
                     continue;
                 }
                 match p.state {
@@ -1755,11 +1763,7 @@ impl<'a> Scoped<'a> {
         let mut branches = Vec::new();
         for (i, req) in reqs.iter().enumerate() {
             let org_kinds = req.org_kinds.iter().map(|k| format!("'{}'", k.as_str())).collect::<Vec<_>>().join(",");
-            if org_kinds.is_empty()
-                || req.times == 0
-                || !matches!(rules::validate_custom_key(&req.activity_kind), Ok(()) | Err(Code::KindDuplicate))
-            {
-                // The kind goes into the statement as a literal: only well-formed keys.
+            if org_kinds.is_empty() || req.times == 0 || !literal_safe_kind(&req.activity_kind) {
                 continue;
             }
             let (ps, pe) = match req.period {
