@@ -311,6 +311,28 @@ fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
 }
 
 /// Chinese numerals: 一, 十二, 二十, 一百零五 …
+/// Takes `lo..=hi` (at most what is left) off `left`; a remainder smaller
+/// than `lo` goes with this take, so no group ends up too small.
+fn take(rng: &mut impl Rng, left: &mut usize, lo: usize, hi: usize) -> usize {
+    let mut n = rng.gen_range(lo..=hi).min(*left);
+    if *left - n < lo {
+        n = *left;
+    }
+    *left -= n;
+    n
+}
+
+/// The name as is on its first use, then 第二…, 第三… before it.
+fn numbered(uses: &mut HashMap<&'static str, usize>, base: &'static str) -> String {
+    let n = uses.entry(base).or_insert(0);
+    *n += 1;
+    if *n == 1 {
+        base.to_string()
+    } else {
+        format!("第{}{base}", cn(*n))
+    }
+}
+
 fn cn(n: usize) -> String {
     const D: [&str; 10] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
     match n {
@@ -916,15 +938,8 @@ fn build_model(scale: Scale, seed: u64, today: NaiveDate, history_from: NaiveDat
         let mut rest = b - n_admin - n_retired;
         let mut plant_uses: HashMap<&str, usize> = HashMap::new();
         while rest > 0 {
-            let mut u = rng.gen_range(4..=36).min(rest);
-            if rest - u < 4 {
-                u = rest;
-            }
-            rest -= u;
-            let base = PLANTS[rng.gen_range(0..PLANTS.len())];
-            let uses = plant_uses.entry(base).or_insert(0);
-            *uses += 1;
-            let base = if *uses == 1 { base.to_string() } else { format!("第{}{base}", cn(*uses)) };
+            let u = take(&mut rng, &mut rest, 4, 36);
+            let base = numbered(&mut plant_uses, PLANTS[rng.gen_range(0..PLANTS.len())]);
             let uest = between(&mut rng, est + days(1), pre);
             if u >= 14 {
                 let plant = m.add(Some(org), OrgKind::Committee, format!("{base}党委"), uest, e, Cat::Production);
@@ -942,15 +957,8 @@ fn build_model(scale: Scale, seed: u64, today: NaiveDate, history_from: NaiveDat
                 let mut left = u - direct;
                 let mut ws_uses: HashMap<&str, usize> = HashMap::new();
                 while left > 0 {
-                    let mut w = rng.gen_range(3..=8).min(left);
-                    if left - w < 3 {
-                        w = left;
-                    }
-                    left -= w;
-                    let ws = WORKSHOPS[rng.gen_range(0..WORKSHOPS.len())];
-                    let n = ws_uses.entry(ws).or_insert(0);
-                    *n += 1;
-                    let ws = if *n == 1 { ws.to_string() } else { format!("第{}{ws}", cn(*n)) };
+                    let w = take(&mut rng, &mut left, 3, 8);
+                    let ws = numbered(&mut ws_uses, WORKSHOPS[rng.gen_range(0..WORKSHOPS.len())]);
                     let gest = between(&mut rng, uest + days(1), pre);
                     let gb = m.add(
                         Some(plant),
