@@ -31,6 +31,7 @@ use utoipa::ToSchema;
 use crate::audit::{append, Change};
 use crate::db::{next_ids, WriteTx};
 use crate::error::{on_unique, StoreError, StoreResult};
+use crate::rollups;
 use crate::scope::Scoped;
 use crate::tasks::{NewList, Task, TaskInput};
 
@@ -895,6 +896,8 @@ impl<'a> Scoped<'a> {
         .bind(input.org_id);
         bind_fields(q, &c, input).bind(&now).bind(self.principal().user_id).execute(tx.conn()).await?;
         self.write_attendance(&mut tx, id, &c.lines).await?;
+        let after = rollups::activity_fact(&mut tx, t, id).await?;
+        rollups::activity_changed(&mut tx, t, id, None, after.as_ref()).await?;
         append(
             &mut tx,
             self.principal(),
@@ -929,6 +932,7 @@ impl<'a> Scoped<'a> {
         let c = self.check_input(input, today).await?;
         let t = self.tenant_id();
         let mut tx = self.db().begin_write().await?;
+        let facts_before = rollups::activity_fact(&mut tx, t, id).await?;
         // $3..$22 are the record's fields, bound in `bind_fields`' order.
         let q = sqlx::query(
             "UPDATE activities SET kind = $3, status = $4, topic = $5, held_on = $6, starts_at = $7, ends_at = $8, place = $9, \
@@ -944,6 +948,8 @@ impl<'a> Scoped<'a> {
             return Err(StoreError::Conflict(Code::Conflict));
         }
         self.write_attendance(&mut tx, id, &c.lines).await?;
+        let facts_after = rollups::activity_fact(&mut tx, t, id).await?;
+        rollups::activity_changed(&mut tx, t, id, facts_before.as_ref(), facts_after.as_ref()).await?;
         append(
             &mut tx,
             self.principal(),
@@ -1615,12 +1621,12 @@ impl<'a> Scoped<'a> {
         self.org(org_id).await?;
         let t = self.tenant_id();
         let (f, tt) = (date_text(from), date_text(to));
-        let rows = sqlx::query(&format!(
-            "SELECT a.kind, a.status, COUNT(*), CAST(COALESCE(SUM(a.expected), 0) AS BIGINT), CAST(COALESCE(SUM(a.present), 0) AS BIGINT) \
-             FROM activities a WHERE a.tenant_id = $1 AND a.org_id IN {} AND a.held_on >= $3 AND a.held_on <= $4 \
-             GROUP BY a.kind, a.status",
-            subtree("$2")
-        ))
+        // Per-ancestor sums (see `rollups`): one index range of this org.
+        let rows = sqlx::query(
+            "SELECT kind, status, CAST(SUM(n) AS BIGINT), CAST(SUM(expected) AS BIGINT), CAST(SUM(present) AS BIGINT) \
+             FROM activity_rollups WHERE tenant_id = $1 AND ancestor_id = $2 AND day >= $3 AND day <= $4 \
+             GROUP BY kind, status",
+        )
         .bind(t)
         .bind(org_id)
         .bind(&f)
@@ -1645,6 +1651,9 @@ impl<'a> Scoped<'a> {
             let kind: String = r.try_get(0)?;
             let status: String = r.try_get(1)?;
             let n: i64 = r.try_get(2)?;
+            if n == 0 {
+                continue; // a roll-up row emptied by edits
+            }
             match status.as_str() {
                 "held" => {
                     *s.by_kind.entry(kind).or_default() += n;
@@ -1679,15 +1688,11 @@ impl<'a> Scoped<'a> {
             }
         }
         // A recording belongs to the period of its activity; one not yet
-        // attached, to the day it was recorded.
-        let rec = sqlx::query(&format!(
-            "SELECT COUNT(*), CAST(COALESCE(SUM(r.size), 0) AS BIGINT) FROM recordings r \
-             LEFT JOIN activities a ON a.tenant_id = r.tenant_id AND a.id = r.activity_id \
-             WHERE r.tenant_id = $1 AND r.org_id IN {} AND r.deleted_at IS NULL \
-             AND COALESCE(a.held_on, SUBSTR(COALESCE(r.recorded_at, r.uploaded_at), 1, 10)) >= $3 \
-             AND COALESCE(a.held_on, SUBSTR(COALESCE(r.recorded_at, r.uploaded_at), 1, 10)) <= $4",
-            subtree("$2")
-        ))
+        // attached, to the day it was recorded (`rollups::RECORDING_DAY`).
+        let rec = sqlx::query(
+            "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT), CAST(COALESCE(SUM(bytes), 0) AS BIGINT) FROM recording_rollups \
+             WHERE tenant_id = $1 AND ancestor_id = $2 AND day >= $3 AND day <= $4",
+        )
         .bind(t)
         .bind(org_id)
         .bind(&f)
@@ -1756,55 +1761,77 @@ impl<'a> Scoped<'a> {
                 }
             }
         }
-        // Periods met: per requirement, the orgs of its kinds alive in the
-        // period that held enough. Period bounds as text: a month runs from
-        // YYYY-MM-01 to YYYY-MM-31 (no date in it compares higher), a quarter
-        // from its first month's 01 to its last month's 31, a year likewise.
+        // Periods met: per requirement, the orgs of its kinds that held
+        // enough, from the histogram of `compliance_rollups`. The histogram
+        // counts an org in every period it held activities; the board counts
+        // it only while alive in the window and the period. Orgs whose life
+        // does not span the whole window (founded inside it, or dissolved)
+        // are few: their share is counted again from their activities, the
+        // board's way, and replaces the histogram's.
+        let spans: Vec<(NaiveDate, NaiveDate)> = reqs
+            .iter()
+            .map(|req| {
+                let span_from = req.period.start_of(from);
+                (span_from, req.period.end_from(req.period.start_of(to)).min(today.max(span_from)))
+            })
+            .collect();
+        let earliest = spans.iter().map(|s| s.0).min().unwrap_or(from);
+        let partial: Vec<String> = sqlx::query(&format!(
+            "SELECT o.id FROM org_closure c JOIN orgs o ON o.tenant_id = c.tenant_id AND o.id = c.descendant_id \
+             WHERE c.tenant_id = $1 AND c.ancestor_id = $2 AND o.kind IN ({kind_list}) \
+             AND (o.established_on > $3 OR o.dissolved_on IS NOT NULL)"
+        ))
+        .bind(t)
+        .bind(org_id)
+        .bind(date_text(earliest))
+        .fetch_all(&self.db().pool)
+        .await?
+        .iter()
+        .map(|r| r.try_get::<i64, _>(0).map(|id| id.to_string()))
+        .collect::<Result<_, _>>()?;
         let mut branches = Vec::new();
-        for (i, req) in reqs.iter().enumerate() {
+        for (i, (req, (span_from, span_to))) in reqs.iter().zip(&spans).enumerate() {
             let org_kinds = req.org_kinds.iter().map(|k| format!("'{}'", k.as_str())).collect::<Vec<_>>().join(",");
             if org_kinds.is_empty() || req.times == 0 || !literal_safe_kind(&req.activity_kind) {
                 continue;
             }
-            let (ps, pe) = match req.period {
-                Period::Month => ("SUBSTR(a.held_on, 1, 7) || '-01'".to_string(), "SUBSTR(a.held_on, 1, 7) || '-31'".to_string()),
-                Period::Quarter => (
-                    "SUBSTR(a.held_on, 1, 4) || CASE WHEN SUBSTR(a.held_on, 6, 2) <= '03' THEN '-01-01' \
-                     WHEN SUBSTR(a.held_on, 6, 2) <= '06' THEN '-04-01' WHEN SUBSTR(a.held_on, 6, 2) <= '09' THEN '-07-01' ELSE '-10-01' END"
-                        .to_string(),
-                    "SUBSTR(a.held_on, 1, 4) || CASE WHEN SUBSTR(a.held_on, 6, 2) <= '03' THEN '-03-31' \
-                     WHEN SUBSTR(a.held_on, 6, 2) <= '06' THEN '-06-31' WHEN SUBSTR(a.held_on, 6, 2) <= '09' THEN '-09-31' ELSE '-12-31' END"
-                        .to_string(),
-                ),
-                Period::Year => ("SUBSTR(a.held_on, 1, 4) || '-01-01'".to_string(), "SUBSTR(a.held_on, 1, 4) || '-12-31'".to_string()),
-            };
-            let span_from = req.period.start_of(from);
-            let span_to = req.period.end_from(req.period.start_of(to)).min(today.max(span_from));
+            let (kind, times) = (&req.activity_kind, req.times);
+            let (f, tt) = (date_text(*span_from), date_text(*span_to));
             branches.push(format!(
-                "SELECT CAST({i} AS BIGINT) AS req, m.ps, COUNT(*) AS n FROM (\
-                   SELECT a.org_id, {ps} AS ps FROM activities a \
-                   JOIN orgs o ON o.tenant_id = a.tenant_id AND o.id = a.org_id \
-                   WHERE a.tenant_id = $1 AND a.org_id IN {sub} AND a.status = 'held' AND a.kind = '{kind}' \
-                     AND a.held_on >= '{f}' AND a.held_on <= '{tt}' AND o.kind IN ({org_kinds}) AND {alive} \
-                     AND o.established_on <= {pe} AND (o.dissolved_on IS NULL OR o.dissolved_on >= {ps}) \
+                "SELECT CAST({i} AS BIGINT) AS req, period_start AS ps, CAST(SUM(orgs) AS BIGINT) AS n FROM compliance_rollups \
+                 WHERE tenant_id = $1 AND ancestor_id = $2 AND kind = '{kind}' AND period = '{period}' \
+                 AND org_kind IN ({org_kinds}) AND held >= {times} AND period_start >= '{f}' AND period_start <= '{tt}' \
+                 GROUP BY period_start",
+                period = rollups::period_key(req.period),
+            ));
+            if partial.is_empty() {
+                continue;
+            }
+            // The correction: minus each partial org's met period, plus it
+            // again where the board counts it (alive in window and period).
+            let (ps, pe) = rollups::period_bounds_sql(req.period, "a.held_on");
+            branches.push(format!(
+                "SELECT CAST({i} AS BIGINT) AS req, m.ps, CAST(SUM(m.alive) - COUNT(*) AS BIGINT) AS n FROM (\
+                   SELECT a.org_id, {ps} AS ps, MAX(CASE WHEN {alive} AND o.established_on <= {pe} \
+                     AND (o.dissolved_on IS NULL OR o.dissolved_on >= {ps}) THEN 1 ELSE 0 END) AS alive \
+                   FROM activities a JOIN orgs o ON o.tenant_id = a.tenant_id AND o.id = a.org_id \
+                   WHERE a.tenant_id = $1 AND a.org_id IN ({ids}) AND a.status = 'held' AND a.kind = '{kind}' \
+                     AND a.held_on >= '{f}' AND a.held_on <= '{span_end}' AND o.kind IN ({org_kinds}) \
                    GROUP BY a.org_id, {ps} HAVING COUNT(*) >= {times}) m GROUP BY m.ps",
-                sub = subtree("$2"),
-                kind = req.activity_kind,
-                f = date_text(span_from),
-                tt = date_text(span_to),
-                times = req.times,
+                ids = partial.join(","),
+                span_end = date_text(req.period.end_from(req.period.start_of(*span_to))),
             ));
         }
         if branches.is_empty() {
             return Ok((met_free, met_free + ended_owed));
         }
-        let met_rows = sqlx::query(&branches.join(" UNION ALL "))
-            .bind(t)
-            .bind(org_id)
-            .bind(date_text(from))
-            .bind(date_text(to))
-            .fetch_all(&self.db().pool)
-            .await?;
+        let sql = branches.join(" UNION ALL ");
+        let mut q = sqlx::query(&sql).bind(t).bind(org_id);
+        if !partial.is_empty() {
+            // Only the corrections compare with the window ($3, $4).
+            q = q.bind(date_text(from)).bind(date_text(to));
+        }
+        let met_rows = q.fetch_all(&self.db().pool).await?;
         let (mut met, mut met_ended) = (met_free, 0i64);
         for r in &met_rows {
             let i: i64 = r.try_get(0)?;

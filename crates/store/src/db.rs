@@ -161,6 +161,7 @@ impl Db {
             write_gate: (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(()))),
         };
         MIGRATOR.run(&db.pool).await.map_err(|e| crate::StoreError::Internal(format!("migration failed: {e}")))?;
+        crate::rollups::rebuild_if_pending(&db).await?;
         db.ensure_tenant(DEFAULT_TENANT, "默认单位").await?;
         Ok(db)
     }

@@ -216,6 +216,7 @@ impl System<'_> {
         .execute(tx.conn())
         .await?;
         let life = g.write_life(&mut tx, &model, &org_ids, seed).await?;
+        crate::rollups::rebuild(&mut tx, t, None).await?;
         let branches = model.orgs.iter().filter(|o| o.kind == OrgKind::Branch && o.dissolved.is_none()).count();
         append(
             &mut tx,

@@ -31,6 +31,9 @@
 //! - [`recordings`] (videos, photos and documents of activities, team
 //!   recording devices, `verify`) with their bytes in [`blobs`] (the local
 //!   data directory or an S3-compatible store).
+//! - [`rollups`] keeps per-ancestor sums (activities, recordings, met
+//!   periods) exact on every write, so a group root's figures read a few
+//!   thousand rows instead of its whole subtree.
 //! - [`seed`] loads the demo group; [`generate`] fills an empty database with
 //!   a synthetic group at scale S, M or L (`dangjian gen`) for benchmarks.
 
@@ -44,6 +47,7 @@ pub mod generate;
 pub mod import;
 pub mod orgs;
 pub mod people;
+pub mod rollups;
 pub mod scope;
 pub mod seed;
 pub mod tasks;

@@ -283,6 +283,7 @@ pub(crate) async fn insert_event(
 
 /// Re-hangs `id`'s subtree under `new_parent` in the closure table.
 pub(crate) async fn move_closure(tx: &mut WriteTx, t: i64, id: i64, new_parent: i64) -> StoreResult<()> {
+    let lineage_before = crate::rollups::lineage(tx, t, id).await?;
     sqlx::query(
         "DELETE FROM org_closure WHERE tenant_id = $1 \
          AND descendant_id IN (SELECT descendant_id FROM org_closure WHERE tenant_id = $1 AND ancestor_id = $2) \
@@ -311,7 +312,8 @@ pub(crate) async fn move_closure(tx: &mut WriteTx, t: i64, id: i64, new_parent: 
     .bind(id)
     .execute(tx.conn())
     .await?;
-    Ok(())
+    // The subtree's activities now count toward other ancestors.
+    crate::rollups::moved(tx, t, id, &lineage_before).await
 }
 
 fn org_json(o: &Org) -> serde_json::Value {

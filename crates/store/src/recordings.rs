@@ -38,6 +38,7 @@ use crate::audit::{append, Change};
 use crate::blobs::{BlobState, BlobStore, StoredBlob};
 use crate::db::{next_ids, Db, System};
 use crate::error::{StoreError, StoreResult};
+use crate::rollups;
 use crate::scope::{Grant, OrgFilter, Principal, Scoped};
 
 /// Users are in China: a device's clock time without an offset, and the day
@@ -349,6 +350,8 @@ impl Scoped<'_> {
         .bind(self.p.user_id)
         .execute(tx.conn())
         .await?;
+        let fact = rollups::recording_fact(&mut tx, t, id).await?;
+        rollups::recording_changed(&mut tx, t, None, fact.as_ref()).await?;
         let after = json!({"activity_id": activity_id, "org_id": org_id, "media": blob.media.as_str(), "name": name,
             "content_type": blob.content_type, "size": blob.size, "sha256": blob.sha256, "recorded_at": recorded_at,
             "device_id": device_id});
@@ -374,6 +377,7 @@ impl Scoped<'_> {
         let r = self.fetch_recording(id).await?;
         self.require(Action::WriteOrgDetails, r.org_id).await?;
         let mut tx = self.db.begin_write().await?;
+        let fact = rollups::recording_fact(&mut tx, self.p.tenant_id, id).await?;
         let n = sqlx::query(
             "UPDATE recordings SET deleted_at = $3, deleted_by = $4 WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL",
         )
@@ -387,6 +391,7 @@ impl Scoped<'_> {
         if n == 0 {
             return Err(StoreError::NotFound);
         }
+        rollups::recording_changed(&mut tx, self.p.tenant_id, fact.as_ref(), None).await?;
         append(
             &mut tx,
             self.p,
@@ -415,6 +420,7 @@ impl Scoped<'_> {
         };
         self.require(Action::WriteOrgDetails, a.org_id).await?;
         let mut tx = self.db.begin_write().await?;
+        let before = rollups::recording_fact(&mut tx, self.p.tenant_id, id).await?;
         sqlx::query("UPDATE recordings SET activity_id = $3, org_id = $4 WHERE tenant_id = $1 AND id = $2")
             .bind(self.p.tenant_id)
             .bind(id)
@@ -422,6 +428,8 @@ impl Scoped<'_> {
             .bind(a.org_id)
             .execute(tx.conn())
             .await?;
+        let after = rollups::recording_fact(&mut tx, self.p.tenant_id, id).await?;
+        rollups::recording_changed(&mut tx, self.p.tenant_id, before.as_ref(), after.as_ref()).await?;
         append(
             &mut tx,
             self.p,

@@ -906,6 +906,7 @@ impl System<'_> {
             q.execute(tx.conn()).await?;
         }
         append_many(&mut tx, &admin, changes).await?;
+        crate::rollups::rebuild(&mut tx, t, None).await?;
         tx.commit().await?;
         Ok(Some(LoadedActivities {
             activities: acts.len(),

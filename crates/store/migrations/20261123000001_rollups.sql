@@ -1,0 +1,47 @@
+-- Roll-ups (issue 4): sums per ancestor org, kept exact on every write by
+-- crates/store/src/rollups.rs, so that a group root's figures read a few
+-- thousand rows instead of every record of a 5,000-branch subtree.
+
+-- Activities per ancestor, day, kind and status: count, expected, present.
+CREATE TABLE activity_rollups (
+    tenant_id BIGINT NOT NULL,
+    ancestor_id BIGINT NOT NULL,
+    day TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    status TEXT NOT NULL,
+    n BIGINT NOT NULL,
+    expected BIGINT NOT NULL,
+    present BIGINT NOT NULL,
+    PRIMARY KEY (tenant_id, ancestor_id, day, kind, status)
+);
+
+-- Live recordings per ancestor and day (the day of their activity, else the
+-- day they were recorded or uploaded): count and bytes.
+CREATE TABLE recording_rollups (
+    tenant_id BIGINT NOT NULL,
+    ancestor_id BIGINT NOT NULL,
+    day TEXT NOT NULL,
+    n BIGINT NOT NULL,
+    bytes BIGINT NOT NULL,
+    PRIMARY KEY (tenant_id, ancestor_id, day)
+);
+
+-- How many orgs of the subtree, of an org kind, held `held` activities of a
+-- kind in a month, quarter or year: a requirement "N times per period" is
+-- met by the orgs counted under held >= N.
+CREATE TABLE compliance_rollups (
+    tenant_id BIGINT NOT NULL,
+    ancestor_id BIGINT NOT NULL,
+    kind TEXT NOT NULL,
+    period TEXT NOT NULL,
+    period_start TEXT NOT NULL,
+    org_kind TEXT NOT NULL,
+    held BIGINT NOT NULL,
+    orgs BIGINT NOT NULL,
+    PRIMARY KEY (tenant_id, ancestor_id, kind, period, period_start, org_kind, held)
+);
+
+-- Derived tables to fill from the base tables when the database is next
+-- opened (the filling SQL lives once, in rollups.rs).
+CREATE TABLE rollups_pending (name TEXT NOT NULL PRIMARY KEY);
+INSERT INTO rollups_pending (name) VALUES ('all');
