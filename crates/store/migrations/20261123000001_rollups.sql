@@ -26,6 +26,16 @@ CREATE TABLE recording_rollups (
     PRIMARY KEY (tenant_id, ancestor_id, day)
 );
 
+-- Study items (suggestions, case studies, bulletins) per ancestor, day and kind.
+CREATE TABLE study_item_rollups (
+    tenant_id BIGINT NOT NULL,
+    ancestor_id BIGINT NOT NULL,
+    day TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    n BIGINT NOT NULL,
+    PRIMARY KEY (tenant_id, ancestor_id, day, kind)
+);
+
 -- How many orgs of the subtree, of an org kind, held `held` activities of a
 -- kind in a month, quarter or year: a requirement "N times per period" is
 -- met by the orgs counted under held >= N.

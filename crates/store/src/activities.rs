@@ -1389,6 +1389,7 @@ impl<'a> Scoped<'a> {
         .bind(self.principal().user_id)
         .execute(tx.conn())
         .await?;
+        rollups::study_item_added(&mut tx, t, new.org_id, &date_text(on.expect("checked")), kind).await?;
         append(
             &mut tx,
             self.principal(),
@@ -1666,11 +1667,10 @@ impl<'a> Scoped<'a> {
             }
         }
         s.attendance_rate = rules::attendance_rate(s.present, s.expected);
-        let items = sqlx::query(&format!(
-            "SELECT s.kind, COUNT(*) FROM study_items s WHERE s.tenant_id = $1 AND s.org_id IN {} \
-             AND s.on_date >= $3 AND s.on_date <= $4 GROUP BY s.kind",
-            subtree("$2")
-        ))
+        let items = sqlx::query(
+            "SELECT kind, CAST(SUM(n) AS BIGINT) FROM study_item_rollups \
+             WHERE tenant_id = $1 AND ancestor_id = $2 AND day >= $3 AND day <= $4 GROUP BY kind",
+        )
         .bind(t)
         .bind(org_id)
         .bind(&f)
@@ -1730,12 +1730,24 @@ impl<'a> Scoped<'a> {
         let kinds: HashSet<&str> = reqs.iter().flat_map(|r| r.org_kinds.iter().map(|k| k.as_str())).collect();
         let kind_list = kinds.iter().map(|k| format!("'{k}'")).collect::<Vec<_>>().join(",");
         let alive = "o.established_on <= $4 AND (o.dissolved_on IS NULL OR o.dissolved_on >= $3)";
-        // Periods owed: orgs grouped by kind and lifetime (many share both).
-        let lives = sqlx::query(&format!(
-            "SELECT o.kind, o.established_on, o.dissolved_on, COUNT(*) FROM orgs o \
-             WHERE o.tenant_id = $1 AND o.id IN {} AND o.kind IN ({kind_list}) AND {alive} \
-             GROUP BY o.kind, o.established_on, o.dissolved_on",
-            subtree("$2")
+        let spans: Vec<(NaiveDate, NaiveDate)> = reqs
+            .iter()
+            .map(|req| {
+                let span_from = req.period.start_of(from);
+                (span_from, req.period.end_from(req.period.start_of(to)).min(today.max(span_from)))
+            })
+            .collect();
+        let earliest = date_text(spans.iter().map(|s| s.0).min().unwrap_or(from));
+        // The subtree's orgs in one pass. Orgs founded before the earliest
+        // period and never dissolved owe every period alike: one group per
+        // kind. The others ("partial": founded inside the window, or
+        // dissolved) come one row each, with their id.
+        let orgs = sqlx::query(&format!(
+            "SELECT o.kind, CASE WHEN o.established_on > '{earliest}' OR o.dissolved_on IS NOT NULL THEN o.id ELSE 0 END, \
+             CASE WHEN {alive} THEN 1 ELSE 0 END, \
+             CASE WHEN o.established_on > '{earliest}' THEN o.established_on ELSE '' END, o.dissolved_on, COUNT(*) \
+             FROM org_closure c JOIN orgs o ON o.tenant_id = c.tenant_id AND o.id = c.descendant_id \
+             WHERE c.tenant_id = $1 AND c.ancestor_id = $2 AND o.kind IN ({kind_list}) GROUP BY 1, 2, 3, 4, 5"
         ))
         .bind(t)
         .bind(org_id)
@@ -1743,13 +1755,22 @@ impl<'a> Scoped<'a> {
         .bind(date_text(to))
         .fetch_all(&self.db().pool)
         .await?;
-        // A requirement of zero times is met by every period it lists.
+        // Periods owed, per group alive in the window. A requirement of zero
+        // times is met by every period it lists.
         let (mut ended_owed, mut met_free) = (0i64, 0i64);
-        for r in &lives {
+        let mut partial = Vec::new();
+        for r in &orgs {
             let Ok(kind) = OrgKind::parse(&r.try_get::<String, _>(0)?) else { continue };
-            let established: String = r.try_get(1)?;
-            let dissolved: Option<String> = r.try_get(2)?;
-            let n: i64 = r.try_get(3)?;
+            let id: i64 = r.try_get(1)?;
+            if id != 0 {
+                partial.push(id.to_string());
+            }
+            if r.try_get::<i64, _>(2)? == 0 {
+                continue;
+            }
+            let established: String = r.try_get(3)?;
+            let dissolved: Option<String> = r.try_get(4)?;
+            let n: i64 = r.try_get(5)?;
             for p in rules::check(reqs, kind, &[], from, to, today, settings.compliance_alert_days) {
                 if !owed_by(&p, &established, dissolved.as_deref()) {
                     continue;
@@ -1764,31 +1785,9 @@ impl<'a> Scoped<'a> {
         // Periods met: per requirement, the orgs of its kinds that held
         // enough, from the histogram of `compliance_rollups`. The histogram
         // counts an org in every period it held activities; the board counts
-        // it only while alive in the window and the period. Orgs whose life
-        // does not span the whole window (founded inside it, or dissolved)
-        // are few: their share is counted again from their activities, the
-        // board's way, and replaces the histogram's.
-        let spans: Vec<(NaiveDate, NaiveDate)> = reqs
-            .iter()
-            .map(|req| {
-                let span_from = req.period.start_of(from);
-                (span_from, req.period.end_from(req.period.start_of(to)).min(today.max(span_from)))
-            })
-            .collect();
-        let earliest = spans.iter().map(|s| s.0).min().unwrap_or(from);
-        let partial: Vec<String> = sqlx::query(&format!(
-            "SELECT o.id FROM org_closure c JOIN orgs o ON o.tenant_id = c.tenant_id AND o.id = c.descendant_id \
-             WHERE c.tenant_id = $1 AND c.ancestor_id = $2 AND o.kind IN ({kind_list}) \
-             AND (o.established_on > $3 OR o.dissolved_on IS NOT NULL)"
-        ))
-        .bind(t)
-        .bind(org_id)
-        .bind(date_text(earliest))
-        .fetch_all(&self.db().pool)
-        .await?
-        .iter()
-        .map(|r| r.try_get::<i64, _>(0).map(|id| id.to_string()))
-        .collect::<Result<_, _>>()?;
+        // it only while alive in the window and the period. The partial orgs'
+        // share is counted again from their activities, the board's way, and
+        // replaces the histogram's.
         let mut branches = Vec::new();
         for (i, (req, (span_from, span_to))) in reqs.iter().zip(&spans).enumerate() {
             let org_kinds = req.org_kinds.iter().map(|k| format!("'{}'", k.as_str())).collect::<Vec<_>>().join(",");

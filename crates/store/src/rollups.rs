@@ -9,6 +9,7 @@
 //!
 //! - `activity_rollups`: per day, kind and status: count, expected, present;
 //! - `recording_rollups`: live recordings per day: count and bytes;
+//! - `study_item_rollups`: study items per day and kind;
 //! - `compliance_rollups`: per activity kind and month, quarter or year, how
 //!   many orgs of each kind held that many activities: a histogram, so that
 //!   "N times a quarter" is met by the orgs counted at `held >= N` whatever
@@ -16,7 +17,7 @@
 //!
 //! They are kept exact inside the transaction of each write: the write
 //! states the record's facts before and after ([`activity_changed`],
-//! [`recording_changed`]) and the difference is added to every ancestor, one
+//! [`recording_changed`], [`study_item_added`]) and the difference is added to every ancestor, one
 //! statement per table. Moving an org changes its ancestors: [`moved`]
 //! refills those that gained or lost the subtree. Bulk writers (the
 //! generator, the demo) call [`rebuild`], and a migration that adds a table
@@ -295,6 +296,28 @@ async fn retally(
     Ok(())
 }
 
+/// A study item was added (they are never edited or removed).
+pub(crate) async fn study_item_added(
+    tx: &mut WriteTx,
+    tenant: i64,
+    org_id: i64,
+    day: &str,
+    kind: &str,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO study_item_rollups (tenant_id, ancestor_id, day, kind, n) \
+         SELECT tenant_id, ancestor_id, $3, $4, 1 FROM org_closure WHERE tenant_id = $1 AND descendant_id = $2 \
+         ON CONFLICT (tenant_id, ancestor_id, day, kind) DO UPDATE SET n = study_item_rollups.n + 1",
+    )
+    .bind(tenant)
+    .bind(org_id)
+    .bind(day)
+    .bind(kind)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
 /// A live recording's facts (None once deleted), read as the roll-ups count it.
 pub(crate) async fn recording_fact(tx: &mut WriteTx, tenant: i64, id: i64) -> StoreResult<Option<RecordingFact>> {
     let row = sqlx::query(&format!(
@@ -358,7 +381,7 @@ pub(crate) async fn rebuild(tx: &mut WriteTx, tenant: i64, ancestors: Option<&[i
             )
         })
     };
-    for table in ["activity_rollups", "recording_rollups", "compliance_rollups"] {
+    for table in ["activity_rollups", "recording_rollups", "study_item_rollups", "compliance_rollups"] {
         sqlx::query(&format!("DELETE FROM {table} WHERE tenant_id = $1{}", own("ancestor_id")))
             .bind(tenant)
             .execute(tx.conn())
@@ -384,6 +407,15 @@ pub(crate) async fn rebuild(tx: &mut WriteTx, tenant: i64, ancestors: Option<&[i
          ON x.tenant_id = c.tenant_id AND x.org_id = c.descendant_id \
          WHERE c.tenant_id = $1{c_own} GROUP BY c.tenant_id, c.ancestor_id, x.day",
         r_under = under("r.org_id"),
+    ))
+    .bind(tenant)
+    .execute(tx.conn())
+    .await?;
+    sqlx::query(&format!(
+        "INSERT INTO study_item_rollups (tenant_id, ancestor_id, day, kind, n) \
+         SELECT c.tenant_id, c.ancestor_id, s.on_date, s.kind, COUNT(*) \
+         FROM org_closure c JOIN study_items s ON s.tenant_id = c.tenant_id AND s.org_id = c.descendant_id \
+         WHERE c.tenant_id = $1{c_own} GROUP BY c.tenant_id, c.ancestor_id, s.on_date, s.kind"
     ))
     .bind(tenant)
     .execute(tx.conn())

@@ -1,7 +1,7 @@
 //! The roll-ups (per-ancestor sums behind the figures, `rollups.rs`) stay
 //! exactly what a rebuild from the base tables gives, after every kind of
 //! write the product makes: recording, editing, re-dating and cancelling an
-//! activity; uploading, ingesting, attaching and deleting recordings; moving
+//! activity; adding a study item; uploading, ingesting, attaching and deleting recordings; moving
 //! a branch to another enterprise and merging one away. On both backends.
 // Tests set up data as the operator would, through the unscoped handle.
 #![allow(clippy::disallowed_methods)]
@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use bytes::Bytes;
 use chrono::NaiveDate;
 use dangjian_domain::org::OrgKind;
-use dangjian_store::activities::{ActivityInput, MarkInput};
+use dangjian_store::activities::{ActivityInput, MarkInput, NewStudyItem};
 use dangjian_store::blobs::BlobStore;
 use dangjian_store::generate::Scale;
 use dangjian_store::orgs::NewOrg;
@@ -30,6 +30,7 @@ async fn snapshot(db: &Db) -> BTreeMap<String, Vec<i64>> {
     for (table, keys, sums) in [
         ("activity_rollups", "ancestor_id, day, kind, status", "n, expected, present"),
         ("recording_rollups", "ancestor_id, day", "n, bytes"),
+        ("study_item_rollups", "ancestor_id, day, kind", "n"),
         ("compliance_rollups", "ancestor_id, kind, period, period_start, org_kind, held", "orgs, orgs, orgs"),
     ] {
         let key_cols = keys.split(", ").count();
@@ -192,6 +193,21 @@ async fn rollups_equal_a_rebuild_after_every_kind_of_write() {
         plan.version = Some(p.version);
         s.update_activity(p.id, &plan, today).await.unwrap();
         exact(db, "planned then held").await;
+
+        // A suggestion gathered in a discussion.
+        let item = NewStudyItem {
+            org_id: br2,
+            kind: "suggestion".into(),
+            title: "关于班前会学习形式的建议".into(),
+            body: String::new(),
+            on_date: "2026-09-09".into(),
+            campaign_id: None,
+            activity_id: None,
+        };
+        s.add_study_item(&item).await.unwrap();
+        exact(db, "study item").await;
+        let after = s.activity_stats(root, d("2026-01-01"), d("2026-12-31"), today).await.unwrap();
+        assert_eq!(after.suggestions, before.suggestions + 1, "{backend:?}");
 
         // The tree changes: a branch moves to another enterprise, one merges away.
         let home = ids(db, &format!("SELECT parent_id FROM orgs WHERE tenant_id = 1 AND id = {br}")).await[0];
