@@ -26,6 +26,20 @@ CREATE TABLE recording_rollups (
     PRIMARY KEY (tenant_id, ancestor_id, day)
 );
 
+-- Leaf tasks (not cancelled, with a due date) per ancestor, due date,
+-- work-system element (0: none), list and state: open, closed on time, or
+-- closed late. Overdue is "open and due before today", read at query time.
+CREATE TABLE task_rollups (
+    tenant_id BIGINT NOT NULL,
+    ancestor_id BIGINT NOT NULL,
+    due_on TEXT NOT NULL,
+    element_id BIGINT NOT NULL,
+    list_id BIGINT NOT NULL,
+    state TEXT NOT NULL,
+    n BIGINT NOT NULL,
+    PRIMARY KEY (tenant_id, ancestor_id, due_on, element_id, list_id, state)
+);
+
 -- Study items (suggestions, case studies, bulletins) per ancestor, day and kind.
 CREATE TABLE study_item_rollups (
     tenant_id BIGINT NOT NULL,

@@ -10,6 +10,8 @@
 //! - `activity_rollups`: per day, kind and status: count, expected, present;
 //! - `recording_rollups`: live recordings per day: count and bytes;
 //! - `study_item_rollups`: study items per day and kind;
+//! - `task_rollups`: leaf tasks per due date, element, list and state (open,
+//!   closed on time, closed late);
 //! - `compliance_rollups`: per activity kind and month, quarter or year, how
 //!   many orgs of each kind held that many activities: a histogram, so that
 //!   "N times a quarter" is met by the orgs counted at `held >= N` whatever
@@ -17,7 +19,8 @@
 //!
 //! They are kept exact inside the transaction of each write: the write
 //! states the record's facts before and after ([`activity_changed`],
-//! [`recording_changed`], [`study_item_added`]) and the difference is added to every ancestor, one
+//! [`recording_changed`], [`study_item_added`], [`task_changed`],
+//! [`tasks_added`]) and the difference is added to every ancestor, one
 //! statement per table. Moving an org changes its ancestors: [`moved`]
 //! refills those that gained or lost the subtree. Bulk writers (the
 //! generator, the demo) call [`rebuild`], and a migration that adds a table
@@ -318,6 +321,95 @@ pub(crate) async fn study_item_added(
     Ok(())
 }
 
+/// The state a task counts under, in SQL over `t` (NULL: it does not count:
+/// not a leaf, cancelled, or without a due date).
+const TASK_STATE: &str = "CASE WHEN t.leaf = 0 OR t.status = 'cancelled' OR t.due_on IS NULL THEN NULL \
+     WHEN t.status <> 'closed' THEN 'open' WHEN t.closed_on <= t.due_on THEN 'on_time' ELSE 'late' END";
+
+/// What a task contributes to the roll-ups.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TaskFact {
+    pub org_id: i64,
+    pub due_on: String,
+    pub element_id: i64,
+    pub list_id: i64,
+    pub state: String,
+}
+
+/// A task's facts as stored, None when it does not count.
+pub(crate) async fn task_fact(tx: &mut WriteTx, tenant: i64, id: i64) -> StoreResult<Option<TaskFact>> {
+    let row = sqlx::query(&format!(
+        "SELECT t.org_id, t.due_on, COALESCE(t.element_id, 0), t.list_id, {TASK_STATE} FROM tasks t \
+         WHERE t.tenant_id = $1 AND t.id = $2"
+    ))
+    .bind(tenant)
+    .bind(id)
+    .fetch_optional(tx.conn())
+    .await?;
+    let Some(r) = row else { return Ok(None) };
+    let Some(state) = r.try_get::<Option<String>, _>(4)? else { return Ok(None) };
+    Ok(Some(TaskFact {
+        org_id: r.try_get(0)?,
+        due_on: r.try_get(1)?,
+        element_id: r.try_get(2)?,
+        list_id: r.try_get(3)?,
+        state,
+    }))
+}
+
+/// A task was edited (status, close-out, or it stopped being a leaf).
+pub(crate) async fn task_changed(
+    tx: &mut WriteTx,
+    tenant: i64,
+    before: Option<&TaskFact>,
+    after: Option<&TaskFact>,
+) -> StoreResult<()> {
+    if before == after {
+        return Ok(());
+    }
+    for (f, sign) in [(before, -1i64), (after, 1)] {
+        let Some(f) = f else { continue };
+        sqlx::query(
+            "INSERT INTO task_rollups (tenant_id, ancestor_id, due_on, element_id, list_id, state, n) \
+             SELECT tenant_id, ancestor_id, $3, $4, $5, $6, $7 FROM org_closure WHERE tenant_id = $1 AND descendant_id = $2 \
+             ON CONFLICT (tenant_id, ancestor_id, due_on, element_id, list_id, state) DO UPDATE SET n = task_rollups.n + excluded.n",
+        )
+        .bind(tenant)
+        .bind(f.org_id)
+        .bind(&f.due_on)
+        .bind(f.element_id)
+        .bind(f.list_id)
+        .bind(&f.state)
+        .bind(sign)
+        .execute(tx.conn())
+        .await?;
+    }
+    Ok(())
+}
+
+/// Adds up the counting tasks matching `task_filter` (over `t`) per
+/// ancestor matching `closure_filter` (over `c`).
+fn task_insert_sql(task_filter: &str, closure_filter: &str) -> String {
+    format!(
+        "INSERT INTO task_rollups (tenant_id, ancestor_id, due_on, element_id, list_id, state, n) \
+         SELECT c.tenant_id, c.ancestor_id, x.due_on, x.element_id, x.list_id, x.state, COUNT(*) FROM org_closure c JOIN ( \
+           SELECT t.tenant_id, t.org_id, t.due_on, COALESCE(t.element_id, 0) AS element_id, t.list_id, {TASK_STATE} AS state \
+           FROM tasks t WHERE t.tenant_id = $1{task_filter}) x \
+         ON x.tenant_id = c.tenant_id AND x.org_id = c.descendant_id \
+         WHERE c.tenant_id = $1{closure_filter} AND x.state IS NOT NULL \
+         GROUP BY c.tenant_id, c.ancestor_id, x.due_on, x.element_id, x.list_id, x.state"
+    )
+}
+
+/// Tasks `first .. first + count` were just inserted (one, or a ledger's
+/// rows): they are added in one grouped statement.
+pub(crate) async fn tasks_added(tx: &mut WriteTx, tenant: i64, first: i64, count: i64) -> StoreResult<()> {
+    let sql = task_insert_sql(" AND t.id >= $2 AND t.id < $3", "")
+        + " ON CONFLICT (tenant_id, ancestor_id, due_on, element_id, list_id, state) DO UPDATE SET n = task_rollups.n + excluded.n";
+    sqlx::query(&sql).bind(tenant).bind(first).bind(first + count).execute(tx.conn()).await?;
+    Ok(())
+}
+
 /// A live recording's facts (None once deleted), read as the roll-ups count it.
 pub(crate) async fn recording_fact(tx: &mut WriteTx, tenant: i64, id: i64) -> StoreResult<Option<RecordingFact>> {
     let row = sqlx::query(&format!(
@@ -381,7 +473,7 @@ pub(crate) async fn rebuild(tx: &mut WriteTx, tenant: i64, ancestors: Option<&[i
             )
         })
     };
-    for table in ["activity_rollups", "recording_rollups", "study_item_rollups", "compliance_rollups"] {
+    for table in ["activity_rollups", "recording_rollups", "study_item_rollups", "task_rollups", "compliance_rollups"] {
         sqlx::query(&format!("DELETE FROM {table} WHERE tenant_id = $1{}", own("ancestor_id")))
             .bind(tenant)
             .execute(tx.conn())
@@ -420,6 +512,7 @@ pub(crate) async fn rebuild(tx: &mut WriteTx, tenant: i64, ancestors: Option<&[i
     .bind(tenant)
     .execute(tx.conn())
     .await?;
+    sqlx::query(&task_insert_sql(&under("t.org_id"), &c_own)).bind(tenant).execute(tx.conn()).await?;
     let per_org = PERIODS
         .iter()
         .map(|&p| {

@@ -365,6 +365,8 @@ impl System<'_> {
                 .execute(tx.conn())
                 .await?;
         }
+        // Statuses written straight to the rows: the roll-ups are refilled.
+        crate::rollups::rebuild(&mut tx, t, None).await?;
         tx.commit().await?;
 
         // 东轻: 重大事项 → 年度指标 → 具体实施, one chain per 113344 element.

@@ -24,6 +24,7 @@ use utoipa::ToSchema;
 use crate::audit::{append, Change};
 use crate::db::{next_ids, WriteTx};
 use crate::error::{StoreError, StoreResult};
+use crate::rollups;
 use crate::scope::{OrgFilter, Principal, Scoped};
 
 fn date_text(d: NaiveDate) -> String {
@@ -874,6 +875,7 @@ impl Scoped<'_> {
         let t = self.p.tenant_id;
         let mut tx = self.db.begin_write().await?;
         let new_status = if status == TaskStatus::Open { TaskStatus::InProgress } else { status };
+        let before = rollups::task_fact(&mut tx, t, id).await?;
         sqlx::query("UPDATE tasks SET progress = $3, status = $4, version = version + 1, updated_at = $5 WHERE tenant_id = $1 AND id = $2")
             .bind(t)
             .bind(id)
@@ -882,6 +884,8 @@ impl Scoped<'_> {
             .bind(crate::now_text())
             .execute(tx.conn())
             .await?;
+        let after = rollups::task_fact(&mut tx, t, id).await?;
+        rollups::task_changed(&mut tx, t, before.as_ref(), after.as_ref()).await?;
         add_event(&mut tx, self.p, id, "progress", Some(task.round), None, Some(progress), note.trim()).await?;
         append(
             &mut tx,
@@ -986,6 +990,7 @@ impl Scoped<'_> {
             }
         }
         let expect_status = task.status.clone();
+        let before = rollups::task_fact(&mut tx, t, id).await?;
         let res = sqlx::query(
             "UPDATE tasks SET status = $3, step = $4, round = $5, closed_on = $6, progress = CASE WHEN $3 = 'closed' THEN 100 ELSE progress END, \
              version = version + 1, updated_at = $7 WHERE tenant_id = $1 AND id = $2 AND version = $8 AND status = $9",
@@ -1004,6 +1009,8 @@ impl Scoped<'_> {
         if res.rows_affected() == 0 {
             return Err(StoreError::Conflict(Code::StepTaken));
         }
+        let after = rollups::task_fact(&mut tx, t, id).await?;
+        rollups::task_changed(&mut tx, t, before.as_ref(), after.as_ref()).await?;
         add_event(&mut tx, self.p, id, kind, Some(task.round), ev_step, None, &note).await?;
         append(
             &mut tx,
@@ -1291,23 +1298,20 @@ impl Scoped<'_> {
     ) -> StoreResult<TaskStats> {
         self.org(org_id).await?;
         let t = self.p.tenant_id;
-        // One pass over the subtree's leaf tasks due in the period, grouped by
-        // element and list; totals, per-element and per-list figures are sums
-        // of those groups. Each org of the subtree is one range of the covering
-        // index (org, leaf, due date, …): no table rows are read. CROSS JOIN
-        // keeps SQLite from scanning all tasks by date instead (PostgreSQL
-        // reads it as a plain join). Three grouped queries with a per-task leaf
-        // test took 2.1 s for the root of a 5,000-branch group.
+        // The subtree's leaf tasks due in the period, from the per-ancestor
+        // roll-up (`rollups`): one index range of this org, grouped by
+        // element (0: none) and list; totals, per-element and per-list
+        // figures are sums of those groups. Counting the tasks themselves
+        // read one index range per org of the subtree: 60 ms at the root of
+        // a 5,000-branch group.
         let rows = sqlx::query(
             "SELECT g.element_id, COALESCE(e.name, ''), l.kind, g.n, g.closed, g.on_time, g.overdue FROM ( \
-               SELECT t.element_id, t.list_id, COUNT(*) AS n, \
-                 CAST(SUM(CASE WHEN t.status = 'closed' THEN 1 ELSE 0 END) AS BIGINT) AS closed, \
-                 CAST(SUM(CASE WHEN t.status = 'closed' AND t.closed_on <= t.due_on THEN 1 ELSE 0 END) AS BIGINT) AS on_time, \
-                 CAST(SUM(CASE WHEN t.status <> 'closed' AND t.due_on < $5 THEN 1 ELSE 0 END) AS BIGINT) AS overdue \
-               FROM org_closure c CROSS JOIN tasks t \
-               WHERE c.tenant_id = $1 AND c.ancestor_id = $2 AND t.tenant_id = c.tenant_id AND t.org_id = c.descendant_id \
-                 AND t.leaf = 1 AND t.due_on >= $3 AND t.due_on <= $4 AND t.status <> 'cancelled' \
-               GROUP BY t.element_id, t.list_id) g \
+               SELECT element_id, list_id, CAST(SUM(n) AS BIGINT) AS n, \
+                 CAST(SUM(CASE WHEN state <> 'open' THEN n ELSE 0 END) AS BIGINT) AS closed, \
+                 CAST(SUM(CASE WHEN state = 'on_time' THEN n ELSE 0 END) AS BIGINT) AS on_time, \
+                 CAST(SUM(CASE WHEN state = 'open' AND due_on < $5 THEN n ELSE 0 END) AS BIGINT) AS overdue \
+               FROM task_rollups WHERE tenant_id = $1 AND ancestor_id = $2 AND due_on >= $3 AND due_on <= $4 \
+               GROUP BY element_id, list_id HAVING SUM(n) <> 0) g \
              JOIN task_lists l ON l.tenant_id = $1 AND l.id = g.list_id \
              LEFT JOIN framework_elements e ON e.tenant_id = $1 AND e.id = g.element_id",
         )
@@ -1323,7 +1327,7 @@ impl Scoped<'_> {
         let mut lists: std::collections::BTreeMap<String, [i64; 4]> = Default::default();
         let mut sum = [0i64; 4];
         for r in &rows {
-            let element: Option<i64> = r.try_get(0)?;
+            let element = Some(r.try_get::<i64, _>(0)?).filter(|e| *e != 0);
             let name: String = r.try_get(1)?;
             let kind: String = r.try_get(2)?;
             let c = [r.try_get::<i64, _>(3)?, r.try_get(4)?, r.try_get(5)?, r.try_get(6)?];
@@ -1710,13 +1714,16 @@ async fn insert_task(
     .bind(now)
     .execute(tx.conn())
     .await?;
+    rollups::tasks_added(tx, t, id, 1).await?;
     // The parent is no longer a leaf (the figures count leaves by this flag).
     if let Some(parent) = i.parent_id {
+        let before = rollups::task_fact(tx, t, parent).await?;
         sqlx::query("UPDATE tasks SET leaf = 0 WHERE tenant_id = $1 AND id = $2 AND leaf = 1")
             .bind(t)
             .bind(parent)
             .execute(tx.conn())
             .await?;
+        rollups::task_changed(tx, t, before.as_ref(), None).await?;
     }
     Ok(())
 }
@@ -2047,6 +2054,7 @@ impl Scoped<'_> {
                 after: Some(json!({"list_id": list_id, "title": r.problem, "measure": r.measure, "org_id": org, "due_on": date_text(r.due_on)})),
             })
             .collect();
+        rollups::tasks_added(&mut tx, t, first, rows.len() as i64).await?;
         crate::audit::append_many(&mut tx, self.p, changes).await?;
         tx.commit().await?;
         Ok(LedgerSummary { rows: rows.len(), created: rows.len() })

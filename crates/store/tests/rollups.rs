@@ -1,7 +1,8 @@
 //! The roll-ups (per-ancestor sums behind the figures, `rollups.rs`) stay
 //! exactly what a rebuild from the base tables gives, after every kind of
 //! write the product makes: recording, editing, re-dating and cancelling an
-//! activity; adding a study item; uploading, ingesting, attaching and deleting recordings; moving
+//! activity; adding a study item; creating, splitting, progressing and
+//! closing tasks; uploading, ingesting, attaching and deleting recordings; moving
 //! a branch to another enterprise and merging one away. On both backends.
 // Tests set up data as the operator would, through the unscoped handle.
 #![allow(clippy::disallowed_methods)]
@@ -10,12 +11,15 @@ use std::collections::BTreeMap;
 
 use bytes::Bytes;
 use chrono::NaiveDate;
+use dangjian_domain::closeout::Action as CloseAction;
 use dangjian_domain::org::OrgKind;
+use dangjian_domain::task::ListKind;
 use dangjian_store::activities::{ActivityInput, MarkInput, NewStudyItem};
 use dangjian_store::blobs::BlobStore;
 use dangjian_store::generate::Scale;
 use dangjian_store::orgs::NewOrg;
 use dangjian_store::recordings::parse_recorded_at;
+use dangjian_store::tasks::{NewList, TaskInput};
 use dangjian_store::testing::{TestDb, BACKENDS};
 use dangjian_store::Db;
 use sqlx::Row;
@@ -31,16 +35,13 @@ async fn snapshot(db: &Db) -> BTreeMap<String, Vec<i64>> {
         ("activity_rollups", "ancestor_id, day, kind, status", "n, expected, present"),
         ("recording_rollups", "ancestor_id, day", "n, bytes"),
         ("study_item_rollups", "ancestor_id, day, kind", "n"),
+        ("task_rollups", "ancestor_id, due_on, element_id, list_id, state", "n"),
         ("compliance_rollups", "ancestor_id, kind, period, period_start, org_kind, held", "orgs, orgs, orgs"),
     ] {
         let key_cols = keys.split(", ").count();
         let rows = sqlx::query(&format!(
             "SELECT CAST(ancestor_id AS TEXT), {}, {sums} FROM {table} WHERE tenant_id = 1",
-            keys.split(", ")
-                .skip(1)
-                .map(|k| if k == "held" { "CAST(held AS TEXT)" } else { k })
-                .collect::<Vec<_>>()
-                .join(", ")
+            keys.split(", ").skip(1).map(|k| format!("CAST({k} AS TEXT)")).collect::<Vec<_>>().join(", ")
         ))
         .fetch_all(db.pool())
         .await
@@ -208,6 +209,43 @@ async fn rollups_equal_a_rebuild_after_every_kind_of_write() {
         exact(db, "study item").await;
         let after = s.activity_stats(root, d("2026-01-01"), d("2026-12-31"), today).await.unwrap();
         assert_eq!(after.suggestions, before.suggestions + 1, "{backend:?}");
+
+        // Tasks: a list with a task, split into two (the parent stops
+        // counting), progress reported, one closed late through the default
+        // close-out (submit, the parent org approves).
+        let list = s
+            .create_list(&NewList {
+                org_id: br2,
+                kind: ListKind::Task,
+                name: "支部年度任务".into(),
+                year: Some(2026),
+                source: String::new(),
+                procedure_id: None,
+                framework_id: None,
+            })
+            .await
+            .unwrap();
+        let task = |parent: Option<i64>, title: &str, due: &str| TaskInput {
+            parent_id: parent,
+            title: title.into(),
+            org_id: br2,
+            due_on: Some(due.into()),
+            ..Default::default()
+        };
+        let top = s.create_task(list.id, &task(None, "规范开展三会一课", "2026-12-31")).await.unwrap();
+        exact(db, "task").await;
+        let part = s.create_task(list.id, &task(Some(top.id), "上半年", "2026-06-30")).await.unwrap();
+        s.create_task(list.id, &task(Some(top.id), "下半年", "2026-12-31")).await.unwrap();
+        exact(db, "split").await;
+        s.report_progress(part.id, 80.0, "已开展").await.unwrap();
+        exact(db, "progress").await;
+        s.closeout(part.id, &CloseAction::Submit, today).await.unwrap();
+        let closed = s.closeout(part.id, &CloseAction::Approve { step: 0, evidence_count: 0 }, today).await.unwrap();
+        assert_eq!(closed.status, "closed", "{backend:?}");
+        exact(db, "closed late").await;
+        let stats = s.task_stats(br2, d("2026-01-01"), d("2026-12-31"), today).await.unwrap();
+        let mine = stats.by_list.iter().map(|g| g.total).sum::<i64>();
+        assert!(mine >= 2 && stats.closed >= 1, "{backend:?}: {stats:?}");
 
         // The tree changes: a branch moves to another enterprise, one merges away.
         let home = ids(db, &format!("SELECT parent_id FROM orgs WHERE tenant_id = 1 AND id = {br}")).await[0];
