@@ -82,6 +82,13 @@ enum Command {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Refill the derived sums behind the figures (roll-ups) from the records.
+    /// The product keeps them on every write; this is for after editing the
+    /// database by hand or restoring part of it.
+    Rebuild {
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// Fill an empty database with a deterministic synthetic group (for benchmarks).
     Gen {
         /// S: 1,000 people in 50 branches; M: 100,000 in 5,000; L: 1,000,000 in 50,000 (PostgreSQL).
@@ -326,6 +333,15 @@ fn blob_store(db: &DbArgs) -> anyhow::Result<BlobStore> {
 }
 
 /// `dangjian verify`: every stored file against its SHA-256.
+async fn rebuild(db: DbArgs) -> anyhow::Result<()> {
+    let database = open(&db).await?;
+    let t = Instant::now();
+    database.rebuild_rollups(DEFAULT_TENANT).await.map_err(explain)?;
+    println!("已重算 / rebuilt: figures' roll-ups in {:.1?}", t.elapsed());
+    database.close().await;
+    Ok(())
+}
+
 async fn verify(db: DbArgs) -> anyhow::Result<()> {
     let database = open(&db).await?;
     let blobs = blob_store(&db)?;
@@ -447,6 +463,7 @@ async fn run() -> anyhow::Result<()> {
         }
         Command::Gen { scale, seed, db } => generate(scale, seed, db).await,
         Command::Verify { db } => verify(db).await,
+        Command::Rebuild { db } => rebuild(db).await,
         Command::Audit { command: AuditCommand::Verify { db } } => {
             let database = open(&db).await?;
             let status = database.system(DEFAULT_TENANT).audit_verify().await.map_err(explain)?;
