@@ -26,18 +26,23 @@ CREATE TABLE recording_rollups (
     PRIMARY KEY (tenant_id, ancestor_id, day)
 );
 
--- Leaf tasks (not cancelled, with a due date) per ancestor, due date,
--- work-system element (0: none), list and state: open, closed on time, or
--- closed late. Overdue is "open and due before today", read at query time.
+-- Leaf tasks (not cancelled, with a due date) per ancestor, due day and due
+-- month (grain 'd': due is YYYY-MM-DD; grain 'm': YYYY-MM), work-system
+-- element (0: none), list and state: open, closed on time, or closed late.
+-- Overdue is "open and due before today", read at query time. A year's
+-- figures at a group root read whole months from the 'm' rows (tasks of
+-- one element due the same month collapse) and only the ragged ends and
+-- the current month from the 'd' rows.
 CREATE TABLE task_rollups (
     tenant_id BIGINT NOT NULL,
     ancestor_id BIGINT NOT NULL,
-    due_on TEXT NOT NULL,
+    grain TEXT NOT NULL,
+    due TEXT NOT NULL,
     element_id BIGINT NOT NULL,
     list_id BIGINT NOT NULL,
     state TEXT NOT NULL,
     n BIGINT NOT NULL,
-    PRIMARY KEY (tenant_id, ancestor_id, due_on, element_id, list_id, state)
+    PRIMARY KEY (tenant_id, ancestor_id, grain, due, element_id, list_id, state)
 );
 
 -- Study items (suggestions, case studies, bulletins) per ancestor, day and kind.

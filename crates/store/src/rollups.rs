@@ -10,8 +10,8 @@
 //! - `activity_rollups`: per day, kind and status: count, expected, present;
 //! - `recording_rollups`: live recordings per day: count and bytes;
 //! - `study_item_rollups`: study items per day and kind;
-//! - `task_rollups`: leaf tasks per due date, element, list and state (open,
-//!   closed on time, closed late);
+//! - `task_rollups`: leaf tasks per due day and per due month (two grains),
+//!   element, list and state (open, closed on time, closed late);
 //! - `compliance_rollups`: per activity kind and month, quarter or year, how
 //!   many orgs of each kind held that many activities: a histogram, so that
 //!   "N times a quarter" is met by the orgs counted at `held >= N` whatever
@@ -369,10 +369,13 @@ pub(crate) async fn task_changed(
     }
     for (f, sign) in [(before, -1i64), (after, 1)] {
         let Some(f) = f else { continue };
+        // The day row and the month row.
         sqlx::query(
-            "INSERT INTO task_rollups (tenant_id, ancestor_id, due_on, element_id, list_id, state, n) \
-             SELECT tenant_id, ancestor_id, $3, $4, $5, $6, $7 FROM org_closure WHERE tenant_id = $1 AND descendant_id = $2 \
-             ON CONFLICT (tenant_id, ancestor_id, due_on, element_id, list_id, state) DO UPDATE SET n = task_rollups.n + excluded.n",
+            "INSERT INTO task_rollups (tenant_id, ancestor_id, grain, due, element_id, list_id, state, n) \
+             SELECT c.tenant_id, c.ancestor_id, g.grain, CASE WHEN g.grain = 'd' THEN $3 ELSE SUBSTR($3, 1, 7) END, $4, $5, $6, $7 \
+             FROM org_closure c CROSS JOIN (SELECT 'd' AS grain UNION ALL SELECT 'm') g \
+             WHERE c.tenant_id = $1 AND c.descendant_id = $2 \
+             ON CONFLICT (tenant_id, ancestor_id, grain, due, element_id, list_id, state) DO UPDATE SET n = task_rollups.n + excluded.n",
         )
         .bind(tenant)
         .bind(f.org_id)
@@ -391,13 +394,17 @@ pub(crate) async fn task_changed(
 /// ancestor matching `closure_filter` (over `c`).
 fn task_insert_sql(task_filter: &str, closure_filter: &str) -> String {
     format!(
-        "INSERT INTO task_rollups (tenant_id, ancestor_id, due_on, element_id, list_id, state, n) \
-         SELECT c.tenant_id, c.ancestor_id, x.due_on, x.element_id, x.list_id, x.state, COUNT(*) FROM org_closure c JOIN ( \
+        "INSERT INTO task_rollups (tenant_id, ancestor_id, grain, due, element_id, list_id, state, n) \
+         SELECT c.tenant_id, c.ancestor_id, g.grain, CASE WHEN g.grain = 'd' THEN x.due_on ELSE SUBSTR(x.due_on, 1, 7) END, \
+           x.element_id, x.list_id, x.state, COUNT(*) \
+         FROM org_closure c JOIN ( \
            SELECT t.tenant_id, t.org_id, t.due_on, COALESCE(t.element_id, 0) AS element_id, t.list_id, {TASK_STATE} AS state \
            FROM tasks t WHERE t.tenant_id = $1{task_filter}) x \
          ON x.tenant_id = c.tenant_id AND x.org_id = c.descendant_id \
+         CROSS JOIN (SELECT 'd' AS grain UNION ALL SELECT 'm') g \
          WHERE c.tenant_id = $1{closure_filter} AND x.state IS NOT NULL \
-         GROUP BY c.tenant_id, c.ancestor_id, x.due_on, x.element_id, x.list_id, x.state"
+         GROUP BY c.tenant_id, c.ancestor_id, g.grain, CASE WHEN g.grain = 'd' THEN x.due_on ELSE SUBSTR(x.due_on, 1, 7) END, \
+           x.element_id, x.list_id, x.state"
     )
 }
 
@@ -405,9 +412,50 @@ fn task_insert_sql(task_filter: &str, closure_filter: &str) -> String {
 /// rows): they are added in one grouped statement.
 pub(crate) async fn tasks_added(tx: &mut WriteTx, tenant: i64, first: i64, count: i64) -> StoreResult<()> {
     let sql = task_insert_sql(" AND t.id >= $2 AND t.id < $3", "")
-        + " ON CONFLICT (tenant_id, ancestor_id, due_on, element_id, list_id, state) DO UPDATE SET n = task_rollups.n + excluded.n";
+        + " ON CONFLICT (tenant_id, ancestor_id, grain, due, element_id, list_id, state) DO UPDATE SET n = task_rollups.n + excluded.n";
     sqlx::query(&sql).bind(tenant).bind(first).bind(first + count).execute(tx.conn()).await?;
     Ok(())
+}
+
+/// How `task_rollups` covers the due dates `from..=to`: (grain, first,
+/// last) ranges, whole months (but today's, whose overdue tasks change by
+/// the day) as month rows, the rest as day rows. No range when `to < from`.
+pub(crate) fn due_ranges(from: NaiveDate, to: NaiveDate, today: NaiveDate) -> Vec<(&'static str, String, String)> {
+    use chrono::{Datelike, Months};
+    if to < from {
+        return Vec::new();
+    }
+    let month = |d: NaiveDate| d.format("%Y-%m").to_string();
+    let first_of = |d: NaiveDate| d.with_day(1).expect("day 1 exists");
+    let next_month = |d: NaiveDate| first_of(d) + Months::new(1);
+    let mut out = Vec::new();
+    let mut days_from = from;
+    let mut m = if from.day() == 1 { from } else { next_month(from) };
+    // Whole months inside the window, in runs broken by today's month.
+    let mut run: Option<(NaiveDate, NaiveDate)> = None;
+    while next_month(m).pred_opt().expect("date in range") <= to {
+        if days_from < m {
+            out.push(("d", date_text(days_from), date_text(m.pred_opt().expect("date in range"))));
+        }
+        let end = next_month(m).pred_opt().expect("date in range");
+        if first_of(today) == m {
+            if let Some((a, b)) = run.take() {
+                out.push(("m", month(a), month(b)));
+            }
+            out.push(("d", date_text(m), date_text(end)));
+        } else {
+            run = Some((run.map_or(m, |r| r.0), m));
+        }
+        days_from = end.succ_opt().expect("date in range");
+        m = days_from;
+    }
+    if let Some((a, b)) = run {
+        out.push(("m", month(a), month(b)));
+    }
+    if days_from <= to {
+        out.push(("d", date_text(days_from), date_text(to)));
+    }
+    out
 }
 
 /// A live recording's facts (None once deleted), read as the roll-ups count it.
@@ -561,5 +609,77 @@ impl Db {
         let mut tx = self.begin_write().await?;
         rebuild(&mut tx, tenant, None).await?;
         tx.commit().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    fn ranges(from: &str, to: &str, today: &str) -> Vec<(String, String, String)> {
+        due_ranges(d(from), d(to), d(today)).into_iter().map(|(g, a, b)| (g.to_string(), a, b)).collect()
+    }
+
+    fn r(g: &str, a: &str, b: &str) -> (String, String, String) {
+        (g.into(), a.into(), b.into())
+    }
+
+    #[test]
+    fn a_year_to_today_reads_whole_months_and_the_ragged_ends_by_day() {
+        assert_eq!(
+            ranges("2025-11-21", "2026-11-20", "2026-11-20"),
+            vec![r("d", "2025-11-21", "2025-11-30"), r("m", "2025-12", "2026-10"), r("d", "2026-11-01", "2026-11-20")]
+        );
+    }
+
+    #[test]
+    fn todays_month_inside_the_window_is_read_by_day() {
+        assert_eq!(
+            ranges("2026-01-01", "2026-12-31", "2026-11-20"),
+            vec![r("m", "2026-01", "2026-10"), r("d", "2026-11-01", "2026-11-30"), r("m", "2026-12", "2026-12")]
+        );
+        assert_eq!(ranges("2026-11-01", "2026-11-30", "2026-11-05"), vec![r("d", "2026-11-01", "2026-11-30")]);
+    }
+
+    #[test]
+    fn short_and_empty_windows() {
+        assert_eq!(ranges("2026-02-10", "2026-02-20", "2026-11-20"), vec![r("d", "2026-02-10", "2026-02-20")]);
+        assert_eq!(
+            ranges("2026-01-31", "2026-03-01", "2026-11-20"),
+            vec![r("d", "2026-01-31", "2026-01-31"), r("m", "2026-02", "2026-02"), r("d", "2026-03-01", "2026-03-01")]
+        );
+        assert!(ranges("2026-03-02", "2026-03-01", "2026-11-20").is_empty());
+    }
+
+    #[test]
+    fn ranges_cover_every_day_once() {
+        let today = d("2026-06-15");
+        let mut from = d("2025-12-28");
+        while from < d("2026-03-05") {
+            let to = from + chrono::Days::new(200);
+            let mut covered = Vec::new();
+            for (g, a, b) in due_ranges(from, to, today) {
+                assert!(!(g == "m" && a.as_str() <= "2026-06" && b.as_str() >= "2026-06"), "today's month by day");
+                let (a, b) = if g == "m" {
+                    let a = d(&format!("{a}-01"));
+                    let b = d(&format!("{b}-01")) + chrono::Months::new(1);
+                    (a, b.pred_opt().unwrap())
+                } else {
+                    (d(&a), d(&b))
+                };
+                let mut x = a;
+                while x <= b {
+                    covered.push(x);
+                    x = x.succ_opt().unwrap();
+                }
+            }
+            let want: Vec<NaiveDate> = from.iter_days().take_while(|x| *x <= to).collect();
+            assert_eq!(covered, want, "{from}..{to}");
+            from = from + chrono::Days::new(3);
+        }
     }
 }

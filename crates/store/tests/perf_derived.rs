@@ -201,9 +201,20 @@ async fn figures_from_the_leaf_flag_match_a_from_scratch_count_after_writes() {
 
         assert_eq!(leaf_mismatches(db).await, 0, "{backend:?}");
         let ent = s.children(root).await.unwrap().into_iter().map(|c| c.org.id).next().unwrap();
+        // The calendar year, the last year as the figures page asks, ragged
+        // ends past today, today's month alone, and a window long past.
+        let windows = [
+            (from, to),
+            ("2025-11-21", today_s),
+            ("2026-02-10", "2026-11-25"),
+            ("2026-11-01", "2026-11-30"),
+            ("2024-03-15", "2025-08-31"),
+        ];
         for (org, what) in [(root, "root"), (ent, "enterprise"), (branch, "branch")] {
-            let stats = s.task_stats(org, d(from), d(to), today).await.unwrap();
-            assert_same(&stats, &scratch(db, org, from, to, today_s).await, &format!("{backend:?} {what}"));
+            for (f, to) in windows {
+                let stats = s.task_stats(org, d(f), d(to), today).await.unwrap();
+                assert_same(&stats, &scratch(db, org, f, to, today_s).await, &format!("{backend:?} {what} {f}..{to}"));
+            }
         }
         t.cleanup().await;
     }

@@ -35,7 +35,7 @@ async fn snapshot(db: &Db) -> BTreeMap<String, Vec<i64>> {
         ("activity_rollups", "ancestor_id, day, kind, status", "n, expected, present"),
         ("recording_rollups", "ancestor_id, day", "n, bytes"),
         ("study_item_rollups", "ancestor_id, day, kind", "n"),
-        ("task_rollups", "ancestor_id, due_on, element_id, list_id, state", "n"),
+        ("task_rollups", "ancestor_id, grain, due, element_id, list_id, state", "n"),
         ("compliance_rollups", "ancestor_id, kind, period, period_start, org_kind, held", "orgs, orgs, orgs"),
     ] {
         let key_cols = keys.split(", ").count();
