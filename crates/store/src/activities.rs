@@ -1740,11 +1740,11 @@ impl<'a> Scoped<'a> {
         let earliest = date_text(spans.iter().map(|s| s.0).min().unwrap_or(from));
         // The subtree's orgs in one pass. Orgs founded before the earliest
         // period and never dissolved owe every period alike: one group per
-        // kind. The others ("partial": founded inside the window, or
-        // dissolved) come one row each, with their id.
+        // kind; the others come grouped by their dates. Orgs not alive in the
+        // window ("gone": dissolved before it, or founded after it) come one
+        // row each, with their id.
         let orgs = sqlx::query(&format!(
-            "SELECT o.kind, CASE WHEN o.established_on > '{earliest}' OR o.dissolved_on IS NOT NULL THEN o.id ELSE 0 END, \
-             CASE WHEN {alive} THEN 1 ELSE 0 END, \
+            "SELECT o.kind, CASE WHEN {alive} THEN 0 ELSE o.id END, CASE WHEN {alive} THEN 1 ELSE 0 END, \
              CASE WHEN o.established_on > '{earliest}' THEN o.established_on ELSE '' END, o.dissolved_on, COUNT(*) \
              FROM org_closure c JOIN orgs o ON o.tenant_id = c.tenant_id AND o.id = c.descendant_id \
              WHERE c.tenant_id = $1 AND c.ancestor_id = $2 AND o.kind IN ({kind_list}) GROUP BY 1, 2, 3, 4, 5"
@@ -1758,12 +1758,12 @@ impl<'a> Scoped<'a> {
         // Periods owed, per group alive in the window. A requirement of zero
         // times is met by every period it lists.
         let (mut ended_owed, mut met_free) = (0i64, 0i64);
-        let mut partial = Vec::new();
+        let mut gone = Vec::new();
         for r in &orgs {
             let Ok(kind) = OrgKind::parse(&r.try_get::<String, _>(0)?) else { continue };
             let id: i64 = r.try_get(1)?;
             if id != 0 {
-                partial.push(id.to_string());
+                gone.push(id.to_string());
             }
             if r.try_get::<i64, _>(2)? == 0 {
                 continue;
@@ -1783,11 +1783,10 @@ impl<'a> Scoped<'a> {
             }
         }
         // Periods met: per requirement, the orgs of its kinds that held
-        // enough, from the histogram of `compliance_rollups`. The histogram
-        // counts an org in every period it held activities; the board counts
-        // it only while alive in the window and the period. The partial orgs'
-        // share is counted again from their activities, the board's way, and
-        // replaces the histogram's.
+        // enough while alive in the period, from the histogram of
+        // `compliance_rollups`. The board also asks that the org be alive in
+        // the window: the gone orgs' entries (a period straddling the window's
+        // start or end) are counted from their activities and taken off.
         let mut branches = Vec::new();
         for (i, (req, (span_from, span_to))) in reqs.iter().zip(&spans).enumerate() {
             let org_kinds = req.org_kinds.iter().map(|k| format!("'{}'", k.as_str())).collect::<Vec<_>>().join(",");
@@ -1803,34 +1802,26 @@ impl<'a> Scoped<'a> {
                  GROUP BY period_start",
                 period = rollups::period_key(req.period),
             ));
-            if partial.is_empty() {
+            if gone.is_empty() {
                 continue;
             }
-            // The correction: minus each partial org's met period, plus it
-            // again where the board counts it (alive in window and period).
             let (ps, pe) = rollups::period_bounds_sql(req.period, "a.held_on");
             branches.push(format!(
-                "SELECT CAST({i} AS BIGINT) AS req, m.ps, CAST(SUM(m.alive) - COUNT(*) AS BIGINT) AS n FROM (\
-                   SELECT a.org_id, {ps} AS ps, MAX(CASE WHEN {alive} AND o.established_on <= {pe} \
-                     AND (o.dissolved_on IS NULL OR o.dissolved_on >= {ps}) THEN 1 ELSE 0 END) AS alive \
-                   FROM activities a JOIN orgs o ON o.tenant_id = a.tenant_id AND o.id = a.org_id \
+                "SELECT CAST({i} AS BIGINT) AS req, m.ps, CAST(-COUNT(*) AS BIGINT) AS n FROM (\
+                   SELECT a.org_id, {ps} AS ps FROM activities a JOIN orgs o ON o.tenant_id = a.tenant_id AND o.id = a.org_id \
                    WHERE a.tenant_id = $1 AND a.org_id IN ({ids}) AND a.status = 'held' AND a.kind = '{kind}' \
                      AND a.held_on >= '{f}' AND a.held_on <= '{span_end}' AND o.kind IN ({org_kinds}) \
+                     AND o.established_on <= {pe} AND (o.dissolved_on IS NULL OR o.dissolved_on >= {ps}) \
                    GROUP BY a.org_id, {ps} HAVING COUNT(*) >= {times}) m GROUP BY m.ps",
-                ids = partial.join(","),
+                ids = gone.join(","),
                 span_end = date_text(req.period.end_from(req.period.start_of(*span_to))),
             ));
         }
         if branches.is_empty() {
             return Ok((met_free, met_free + ended_owed));
         }
-        let sql = branches.join(" UNION ALL ");
-        let mut q = sqlx::query(&sql).bind(t).bind(org_id);
-        if !partial.is_empty() {
-            // Only the corrections compare with the window ($3, $4).
-            q = q.bind(date_text(from)).bind(date_text(to));
-        }
-        let met_rows = q.fetch_all(&self.db().pool).await?;
+        let met_rows =
+            sqlx::query(&branches.join(" UNION ALL ")).bind(t).bind(org_id).fetch_all(&self.db().pool).await?;
         let (mut met, mut met_ended) = (met_free, 0i64);
         for r in &met_rows {
             let i: i64 = r.try_get(0)?;

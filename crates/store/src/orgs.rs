@@ -880,6 +880,8 @@ impl Scoped<'_> {
                 .await?;
             }
         }
+        // The compliance histogram counts an org only while alive.
+        crate::rollups::org_tallies(&mut tx, t, id, -1).await?;
         sqlx::query("UPDATE orgs SET dissolved_on = $3, version = version + 1, updated_at = $4 WHERE tenant_id = $1 AND id = $2")
             .bind(t)
             .bind(id)
@@ -887,6 +889,7 @@ impl Scoped<'_> {
             .bind(&now)
             .execute(tx.conn())
             .await?;
+        crate::rollups::org_tallies(&mut tx, t, id, 1).await?;
         sqlx::query("UPDATE terms SET ended_on = $3 WHERE tenant_id = $1 AND org_id = $2 AND ended_on IS NULL")
             .bind(t)
             .bind(id)

@@ -13,7 +13,8 @@
 //! - `task_rollups`: leaf tasks per due day and per due month (two grains),
 //!   element, list and state (open, closed on time, closed late);
 //! - `compliance_rollups`: per activity kind and month, quarter or year, how
-//!   many orgs of each kind held that many activities: a histogram, so that
+//!   many orgs of each kind, alive in that period, held that many activities
+//!   (dissolving an org re-counts it: [`org_tallies`]): a histogram, so that
 //!   "N times a quarter" is met by the orgs counted at `held >= N` whatever
 //!   the requirement settings say today (changing them rebuilds nothing).
 //!
@@ -257,9 +258,23 @@ async fn retally(
             }
         }
     }
-    let mut org_kinds: Vec<(i64, String)> = Vec::new();
+    // (org, kind, founded, dissolved) of the orgs concerned (one, in practice).
+    let mut orgs: Vec<(i64, String, String, Option<String>)> = Vec::new();
     for (org_id, kind, period, start) in keys {
         let (ps, pe) = (date_text(start), date_text(period.end_from(start)));
+        if !orgs.iter().any(|o| o.0 == org_id) {
+            let r = sqlx::query("SELECT kind, established_on, dissolved_on FROM orgs WHERE tenant_id = $1 AND id = $2")
+                .bind(tenant)
+                .bind(org_id)
+                .fetch_one(tx.conn())
+                .await?;
+            orgs.push((org_id, r.try_get(0)?, r.try_get(1)?, r.try_get(2)?));
+        }
+        let (_, org_kind, established, dissolved) = orgs.iter().find(|o| o.0 == org_id).expect("just read").clone();
+        // An org counts in a period only while alive in it (as on the board).
+        if established > pe || dissolved.as_ref().is_some_and(|d| *d < ps) {
+            continue;
+        }
         let now: i64 = sqlx::query(
             "SELECT COUNT(*) FROM activities WHERE tenant_id = $1 AND org_id = $2 AND status = 'held' AND kind = $3 \
              AND held_on >= $4 AND held_on <= $5",
@@ -278,23 +293,9 @@ async fn retally(
             }))
         };
         let was = now - inside(after) + inside(before);
-        if was == now {
-            continue;
+        if was != now {
+            shift_tally(tx, tenant, org_id, &org_kind, &kind, period, &ps, was, now).await?;
         }
-        let org_kind = match org_kinds.iter().find(|(id, _)| *id == org_id) {
-            Some((_, k)) => k.clone(),
-            None => {
-                let k: String = sqlx::query("SELECT kind FROM orgs WHERE tenant_id = $1 AND id = $2")
-                    .bind(tenant)
-                    .bind(org_id)
-                    .fetch_one(tx.conn())
-                    .await?
-                    .try_get(0)?;
-                org_kinds.push((org_id, k.clone()));
-                k
-            }
-        };
-        shift_tally(tx, tenant, org_id, &org_kind, &kind, period, &ps, was, now).await?;
     }
     Ok(())
 }
@@ -561,29 +562,48 @@ pub(crate) async fn rebuild(tx: &mut WriteTx, tenant: i64, ancestors: Option<&[i
     .execute(tx.conn())
     .await?;
     sqlx::query(&task_insert_sql(&under("t.org_id"), &c_own)).bind(tenant).execute(tx.conn()).await?;
+    sqlx::query(&tally_insert_sql(&under("a.org_id"), &c_own, 1)).bind(tenant).execute(tx.conn()).await?;
+    Ok(())
+}
+
+/// Adds `sign` times the histogram entries of the orgs matching
+/// `org_filter` (over `a`) to the ancestors matching `closure_filter` (over
+/// `c`). An org counts in a period only while alive in it, as on the board.
+fn tally_insert_sql(org_filter: &str, closure_filter: &str, sign: i64) -> String {
     let per_org = PERIODS
         .iter()
         .map(|&p| {
-            let (ps, _) = period_bounds_sql(p, "a.held_on");
+            let (ps, pe) = period_bounds_sql(p, "a.held_on");
             format!(
                 "SELECT a.tenant_id, a.org_id, a.kind, '{key}' AS period, {ps} AS period_start, o.kind AS org_kind, COUNT(*) AS held \
                  FROM activities a JOIN orgs o ON o.tenant_id = a.tenant_id AND o.id = a.org_id \
-                 WHERE a.tenant_id = $1 AND a.status = 'held'{a_under} GROUP BY a.tenant_id, a.org_id, a.kind, o.kind, {ps}",
+                 WHERE a.tenant_id = $1 AND a.status = 'held'{org_filter} \
+                 AND o.established_on <= {pe} AND (o.dissolved_on IS NULL OR o.dissolved_on >= {ps}) \
+                 GROUP BY a.tenant_id, a.org_id, a.kind, o.kind, {ps}",
                 key = period_key(p),
-                a_under = under("a.org_id"),
             )
         })
         .collect::<Vec<_>>()
         .join(" UNION ALL ");
-    sqlx::query(&format!(
+    let upsert = if sign == 1 && org_filter.is_empty() {
+        String::new()
+    } else {
+        " ON CONFLICT (tenant_id, ancestor_id, kind, period, period_start, org_kind, held) \
+          DO UPDATE SET orgs = compliance_rollups.orgs + excluded.orgs"
+            .to_string()
+    };
+    format!(
         "INSERT INTO compliance_rollups (tenant_id, ancestor_id, kind, period, period_start, org_kind, held, orgs) \
-         SELECT c.tenant_id, c.ancestor_id, x.kind, x.period, x.period_start, x.org_kind, x.held, COUNT(*) \
+         SELECT c.tenant_id, c.ancestor_id, x.kind, x.period, x.period_start, x.org_kind, x.held, {sign} * COUNT(*) \
          FROM org_closure c JOIN ({per_org}) x ON x.tenant_id = c.tenant_id AND x.org_id = c.descendant_id \
-         WHERE c.tenant_id = $1{c_own} GROUP BY c.tenant_id, c.ancestor_id, x.kind, x.period, x.period_start, x.org_kind, x.held"
-    ))
-    .bind(tenant)
-    .execute(tx.conn())
-    .await?;
+         WHERE c.tenant_id = $1{closure_filter} GROUP BY c.tenant_id, c.ancestor_id, x.kind, x.period, x.period_start, x.org_kind, x.held{upsert}"
+    )
+}
+
+/// An org's lifetime is about to change (`sign` -1) or has changed (+1):
+/// its histogram entries leave, then come back under the new lifetime.
+pub(crate) async fn org_tallies(tx: &mut WriteTx, tenant: i64, org_id: i64, sign: i64) -> StoreResult<()> {
+    sqlx::query(&tally_insert_sql(" AND a.org_id = $2", "", sign)).bind(tenant).bind(org_id).execute(tx.conn()).await?;
     Ok(())
 }
 
