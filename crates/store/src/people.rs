@@ -7,6 +7,8 @@
 //! separate call that requires `RevealSensitive` and is written to the audit
 //! trail every time.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 use dangjian_domain::id_number::{self, IdNumber};
 use dangjian_domain::person::{validate_stages, Gender, MemberStatus, StageDates, TalentPool};
@@ -21,6 +23,7 @@ use utoipa::ToSchema;
 use crate::audit::{append, Change};
 use crate::db::next_ids;
 use crate::error::{on_unique, StoreError, StoreResult};
+use crate::orgs::add_people;
 use crate::scope::Scoped;
 
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
@@ -303,7 +306,8 @@ impl Scoped<'_> {
         let t = self.p.tenant_id;
         let per_page = q.per_page.unwrap_or(50).clamp(1, 5000);
         let page = q.page.unwrap_or(1).max(1);
-        let mut where_sql = format!(" WHERE p.tenant_id = $1 AND {}", subtree_filter(&org));
+        let base_sql = format!(" WHERE p.tenant_id = $1 AND {}", subtree_filter(&org));
+        let mut where_sql = base_sql.clone();
         let mut binds: Vec<String> = Vec::new();
         if let Some(text) = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             if let Ok(id) = id_number::parse(text) {
@@ -337,6 +341,9 @@ impl Scoped<'_> {
                 " AND p.workers_representative = 0"
             });
         }
+        if where_sql == base_sql && org.kind() != dangjian_domain::org::OrgKind::Cell {
+            return self.roster_window(org_id, page, per_page).await;
+        }
         let count_sql = format!("SELECT COUNT(*) FROM people p{where_sql}");
         let mut cq = sqlx::query(&count_sql).bind(t).bind(org_id);
         for b in &binds {
@@ -352,6 +359,103 @@ impl Scoped<'_> {
             lq = lq.bind(b.clone());
         }
         let items = lq.fetch_all(&self.db.pool).await?.iter().map(person_from).collect::<StoreResult<_>>()?;
+        Ok(RosterPage { items, total, page, per_page })
+    }
+
+    /// An unfiltered roster page without counting or sorting the whole
+    /// subtree (an enterprise's 3,300 people at M, to show 50): the stored
+    /// people counts say how many people each org of the subtree registers,
+    /// so only the orgs whose people fall on the page are read and sorted.
+    /// Same order as the filtered roster: org name, then person name and id;
+    /// people of equally named orgs interleave, so such orgs go together.
+    async fn roster_window(&self, org_id: i64, page: i64, per_page: i64) -> StoreResult<RosterPage> {
+        let t = self.p.tenant_id;
+        // The database orders the names, so the order is its collation's.
+        let rows = sqlx::query(
+            "SELECT o.id, o.name, o.kind, o.parent_id, o.people_count FROM org_closure c \
+             JOIN orgs o ON o.tenant_id = c.tenant_id AND o.id = c.descendant_id \
+             WHERE c.tenant_id = $1 AND c.ancestor_id = $2 ORDER BY o.name",
+        )
+        .bind(t)
+        .bind(org_id)
+        .fetch_all(&self.db.pool)
+        .await?;
+        struct O {
+            id: i64,
+            name: String,
+            parent: Option<i64>,
+            /// People registered in the org's subtree (a cell's count is of
+            /// people naming it, who are registered to its branch: not here).
+            subtree: i64,
+        }
+        let orgs = rows
+            .iter()
+            .map(|r| {
+                let kind: String = r.try_get(2)?;
+                let stored: i64 = r.try_get(4)?;
+                Ok(O {
+                    id: r.try_get(0)?,
+                    name: r.try_get(1)?,
+                    parent: r.try_get(3)?,
+                    subtree: if kind == dangjian_domain::org::OrgKind::Cell.as_str() { 0 } else { stored },
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        // Registered directly = the subtree's count less the children's subtrees'.
+        let mut direct: HashMap<i64, i64> = orgs.iter().map(|o| (o.id, o.subtree)).collect();
+        for o in &orgs {
+            if let Some(p) = o.parent.filter(|_| o.id != org_id) {
+                if let Some(d) = direct.get_mut(&p) {
+                    *d -= o.subtree;
+                }
+            }
+        }
+        let total = orgs.iter().find(|o| o.id == org_id).map_or(0, |o| o.subtree);
+        let offset = (page - 1) * per_page;
+        // The names whose people the page shows: from the first org name
+        // whose people reach past `offset` to the one that fills the page.
+        let (mut seen, mut names) = (0, None::<(&str, &str)>);
+        for o in &orgs {
+            if seen >= offset + per_page {
+                break;
+            }
+            let n = direct[&o.id];
+            if n == 0 {
+                continue;
+            }
+            match &mut names {
+                None if seen + n > offset => names = Some((&o.name, &o.name)),
+                None => {}
+                Some((_, hi)) => *hi = &o.name,
+            }
+            seen += n;
+        }
+        // The query reads every org named from `lo` to `hi`: those sharing the
+        // last name interleave with it, those sharing the first come before it
+        // too, and people of names before `lo` are skipped by count.
+        let items = match names {
+            None => vec![],
+            Some((lo, hi)) => {
+                let before: i64 = orgs.iter().take_while(|o| o.name != lo).map(|o| direct[&o.id]).sum();
+                sqlx::query(&format!(
+                "{PERSON_SELECT} WHERE p.tenant_id = $1 AND p.org_id IN (SELECT oc.descendant_id FROM org_closure oc \
+                 JOIN orgs so ON so.tenant_id = oc.tenant_id AND so.id = oc.descendant_id \
+                 WHERE oc.tenant_id = $1 AND oc.ancestor_id = $2 AND so.name >= $3 AND so.name <= $4) \
+                 ORDER BY o.name, p.name, p.id LIMIT $5 OFFSET $6"
+            ))
+                .bind(t)
+                .bind(org_id)
+                .bind(lo)
+                .bind(hi)
+                .bind(per_page)
+                .bind(offset - before)
+                .fetch_all(&self.db.pool)
+                .await?
+                .iter()
+                .map(person_from)
+                .collect::<StoreResult<_>>()?
+            }
+        };
         Ok(RosterPage { items, total, page, per_page })
     }
 
@@ -451,6 +555,7 @@ impl Scoped<'_> {
             .execute(tx.conn())
             .await
             .map_err(|e| on_unique(e, Code::IdNumberDuplicate))?;
+        add_people(&mut tx, t, &HashMap::from([((branch, cell), 1)])).await?;
         append(
             &mut tx,
             self.p,
@@ -465,6 +570,8 @@ impl Scoped<'_> {
         )
         .await?;
         tx.commit().await?;
+        // The memoized lineages carry people counts.
+        self.forget_ancestry();
         self.person(id).await
     }
 
@@ -518,6 +625,11 @@ impl Scoped<'_> {
         if res.rows_affected() == 0 {
             return Err(StoreError::Conflict(Code::Conflict));
         }
+        // The version matched, so the row was still registered where `before` says.
+        if (before.org_id, before.cell_id) != (v.org_id, v.cell_id) {
+            let moved = HashMap::from([((before.org_id, before.cell_id), -1), ((v.org_id, v.cell_id), 1)]);
+            add_people(&mut tx, t, &moved).await?;
+        }
         append(
             &mut tx,
             self.p,
@@ -532,6 +644,8 @@ impl Scoped<'_> {
         )
         .await?;
         tx.commit().await?;
+        // The memoized lineages carry people counts.
+        self.forget_ancestry();
         self.person(id).await
     }
 
