@@ -173,9 +173,8 @@ async fn stored_people_counts_stay_exact_on_both_backends() {
         check(db, &s, "establish").await;
 
         // Added one by one, in branches and cells.
-        let mut seq = 1;
         let mut ids = Vec::new();
-        for (o, cell, name) in [
+        for (seq, (o, cell, name)) in (1..).zip([
             (a1, None, "张三"),
             (a1, Some(a1c), "李四"),
             (a1c, None, "王五"),
@@ -184,9 +183,8 @@ async fn stored_people_counts_stay_exact_on_both_backends() {
             (b1, Some(b1c), "钱七"),
             (b2, None, "孙八"),
             (b2, None, "周九"),
-        ] {
+        ]) {
             ids.push(s.create_person(&person(o, cell, name, seq)).await.unwrap());
-            seq += 1;
         }
         check(db, &s, "create_person").await;
         check_roster(db, root, 3, "create_person").await;

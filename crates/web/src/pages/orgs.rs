@@ -65,12 +65,12 @@ async fn org_context(s: &AppState, user: &CurrentUser, id: i64) -> Result<serde_
     let kind = org.kind();
     let terms = if kind.has_terms() { scoped.terms(id).await? } else { vec![] };
     let term = terms.into_iter().find(|t| t.ended_on.is_none());
-    let settings = scoped.settings().await?;
+    let settings = &user.settings;
     let today = chrono::Utc::now().date_naive();
     let (alert_state, alert_days) = match &term {
         Some(t) => {
             let due = chrono::NaiveDate::parse_from_str(&t.due_on, "%Y-%m-%d").unwrap_or(today);
-            match dangjian_domain::term::TermAlert::of(&settings, due, today) {
+            match dangjian_domain::term::TermAlert::of(settings, due, today) {
                 dangjian_domain::term::TermAlert::Current { days_left } => ("current", days_left),
                 dangjian_domain::term::TermAlert::DueSoon { days_left } => ("due_soon", days_left),
                 dangjian_domain::term::TermAlert::Overdue { days_over } => ("overdue", days_over),
