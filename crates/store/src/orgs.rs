@@ -987,8 +987,9 @@ impl Scoped<'_> {
         )
         .await?;
         if let Some(tg) = &target {
-            // People and children moved to the target; cells that came along lost people.
-            let moved = format!("SELECT id FROM orgs WHERE tenant_id = $1 AND parent_id = {}", tg.id);
+            // People and children moved to the target; the org's cells (those
+            // that came along, and dissolved ones left behind) lost people.
+            let moved = format!("SELECT id FROM orgs WHERE tenant_id = $1 AND parent_id IN ({id}, {})", tg.id);
             recount_people_above(&mut tx, t, &[id, tg.id], Some(&moved)).await?;
         }
         tx.commit().await?;

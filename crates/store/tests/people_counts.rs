@@ -12,6 +12,7 @@ use dangjian_domain::id_number::synthesize;
 use dangjian_domain::org::OrgKind;
 use dangjian_domain::person::{Gender, MemberStatus, StageDates};
 use dangjian_excel::RosterRow;
+use dangjian_store::crypto::Crypto;
 use dangjian_store::generate::Scale;
 use dangjian_store::orgs::NewOrg;
 use dangjian_store::people::{PersonInput, RosterQuery};
@@ -221,8 +222,16 @@ async fn stored_people_counts_stay_exact_on_both_backends() {
         check(db, &s, "move_org").await;
         check_roster(db, b, 3, "move_org").await;
 
-        // A branch with a cell and people merged into another: its people go
-        // to the target (leaving their cell), its cell moves along.
+        // A cell merged into another keeps naming its people (they stay in
+        // the dissolved cell).
+        let a1d = org(&s, a1, OrgKind::Cell, "第二党小组").await;
+        s.create_person(&person(a1d, None, "陈二", 200)).await.unwrap();
+        s.end_org(a1d, Some(a1c), d("2020-06-01"), "").await.unwrap();
+        check(db, &s, "end_org (cells merged)").await;
+
+        // A branch with cells and people merged into another: its people go
+        // to the target (leaving their cells), its active cell moves along,
+        // the dissolved one stays behind.
         s.end_org(a1, Some(b1), d("2021-01-01"), "").await.unwrap();
         check(db, &s, "end_org (merge)").await;
         check_roster(db, root, 5, "end_org (merge)").await;
@@ -236,7 +245,8 @@ async fn stored_people_counts_stay_exact_on_both_backends() {
 }
 
 /// The generator writes people in bulk; `rebuild_people_counts` (which it is
-/// to call) makes the counts exact, and writes on top keep them so.
+/// to call) makes the counts exact, opening the database repairs them if a
+/// bulk writer did not call it, and writes on top keep them so.
 #[tokio::test]
 async fn rebuilt_counts_after_generation_on_both_backends() {
     for backend in BACKENDS {
@@ -244,10 +254,14 @@ async fn rebuilt_counts_after_generation_on_both_backends() {
         let db = &t.db;
         let sys = db.system(1);
         sys.generate(Scale::S, 7).await.unwrap();
-        sys.rebuild_people_counts().await.unwrap();
+        let reopened = Db::open(&t.url, Crypto::from_master([7; 32])).await.unwrap();
         let admin = sys.cli_principal();
+        check(&reopened, &reopened.scoped(&admin), "generate, then open").await;
+        reopened.close().await;
+        sqlx::query("UPDATE orgs SET people_count = 0").execute(db.pool()).await.unwrap();
+        sys.rebuild_people_counts().await.unwrap();
         let s = db.scoped(&admin);
-        check(db, &s, "generate").await;
+        check(db, &s, "rebuild_people_counts").await;
         let root = s.roots().await.unwrap()[0].id;
         check_roster(db, root, 50, "generate").await;
         // A branch of the generated group gains a person; another moves.
