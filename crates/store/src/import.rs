@@ -21,6 +21,7 @@ use utoipa::ToSchema;
 use crate::audit::{append_many, Change};
 use crate::db::next_ids;
 use crate::error::{StoreError, StoreResult};
+use crate::orgs::add_people;
 use crate::people::{audit_json, bind_person, ValidPerson, INSERT_ARITY, INSERT_COLS};
 use crate::scope::Scoped;
 
@@ -244,6 +245,29 @@ impl Scoped<'_> {
             }
         }
         tracing::debug!(elapsed = ?started.elapsed(), created, "import: new people inserted");
+        // Stored people counts: new people count where they are registered; an
+        // updated person moves from where the database has them now (read in
+        // this transaction, locked on PostgreSQL) to the last row naming them.
+        let mut deltas: HashMap<(i64, Option<i64>), i64> = HashMap::new();
+        for (_, v) in &new_rows {
+            *deltas.entry((v.org_id, v.cell_id)).or_default() += 1;
+        }
+        let to: HashMap<i64, (i64, Option<i64>)> =
+            valid.iter().filter_map(|(v, e)| e.map(|id| (id, (v.org_id, v.cell_id)))).collect();
+        let ids: Vec<i64> = to.keys().copied().collect();
+        let lock = if tx.backend == crate::Backend::Postgres { " FOR UPDATE" } else { "" };
+        for chunk in ids.chunks(500) {
+            let list = chunk.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+            let sql = format!("SELECT id, org_id, cell_id FROM people WHERE tenant_id = $1 AND id IN ({list}){lock}");
+            for r in sqlx::query(&sql).bind(t).fetch_all(tx.conn()).await? {
+                let (id, from): (i64, (i64, Option<i64>)) = (r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?));
+                if from != to[&id] {
+                    *deltas.entry(from).or_default() -= 1;
+                    *deltas.entry(to[&id]).or_default() += 1;
+                }
+            }
+        }
+        add_people(&mut tx, t, &deltas).await?;
         for (v, id) in valid.iter().filter_map(|(v, e)| e.map(|id| (v, id))) {
             let c = &self.db.crypto;
             sqlx::query(
@@ -287,6 +311,8 @@ impl Scoped<'_> {
         append_many(&mut tx, self.p, changes).await?;
         tracing::debug!(elapsed = ?started.elapsed(), "import: audit entries appended");
         tx.commit().await?;
+        // The memoized lineages carry people counts.
+        self.forget_ancestry();
         tracing::debug!(elapsed = ?started.elapsed(), "import: committed");
         Ok(ImportSummary { rows: created + updated, created, updated })
     }

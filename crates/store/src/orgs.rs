@@ -316,6 +316,113 @@ pub(crate) async fn move_closure(tx: &mut WriteTx, t: i64, id: i64, new_parent: 
     crate::rollups::moved(tx, t, id, &lineage_before).await
 }
 
+/// An org's exact people count as a correlated SQL expression over `orgs`:
+/// the people registered in its subtree, plus, for a cell, those naming it in
+/// `cell_id` (they are registered to the branch above it). `orgs.people_count`
+/// stores this; the migration and [`rebuild_people_counts`] fill it with it.
+const PEOPLE_RECOUNT: &str =
+    "(SELECT COUNT(*) FROM org_closure c JOIN people p ON p.tenant_id = c.tenant_id AND p.org_id = c.descendant_id \
+     WHERE c.tenant_id = orgs.tenant_id AND c.ancestor_id = orgs.id) \
+     + (SELECT COUNT(*) FROM people p WHERE p.tenant_id = orgs.tenant_id AND p.cell_id = orgs.id)";
+
+/// Recomputes every org's stored people count from scratch. For writers that
+/// insert people or orgs in bulk without keeping the counts (the generator,
+/// the demo loader): call it in their transaction, after the last such insert.
+pub async fn rebuild_people_counts(conn: &mut sqlx::AnyConnection, tenant_id: i64) -> StoreResult<()> {
+    sqlx::query(&format!("UPDATE orgs SET people_count = {PEOPLE_RECOUNT} WHERE tenant_id = $1"))
+        .bind(tenant_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Ids formatted for an `IN (…)` list. They are integers from our own tables,
+/// so formatting them in is safe (as `Scoped::org_filter` does).
+fn id_list(ids: &[i64]) -> String {
+    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+}
+
+/// Applies people count changes: `deltas[(org, cell)]` people were added
+/// (negative: removed) with registration `org_id = org, cell_id = cell`. Each
+/// adds to the org and every ancestor, and to the cell. Run it in the
+/// transaction that moves the people.
+pub(crate) async fn add_people(
+    tx: &mut WriteTx,
+    t: i64,
+    deltas: &std::collections::HashMap<(i64, Option<i64>), i64>,
+) -> StoreResult<()> {
+    use std::collections::{BTreeMap, HashMap};
+    let mut by_org: HashMap<i64, i64> = HashMap::new();
+    let mut per_org: HashMap<i64, i64> = HashMap::new();
+    for (&(org, cell), &d) in deltas {
+        if d == 0 {
+            continue;
+        }
+        *by_org.entry(org).or_default() += d;
+        if let Some(c) = cell {
+            *per_org.entry(c).or_default() += d;
+        }
+    }
+    let orgs: Vec<i64> = by_org.iter().filter(|(_, d)| **d != 0).map(|(o, _)| *o).collect();
+    for chunk in orgs.chunks(500) {
+        let sql = format!(
+            "SELECT ancestor_id, descendant_id FROM org_closure WHERE tenant_id = $1 AND descendant_id IN ({})",
+            id_list(chunk)
+        );
+        for r in sqlx::query(&sql).bind(t).fetch_all(tx.conn()).await? {
+            let (a, d): (i64, i64) = (r.try_get(0)?, r.try_get(1)?);
+            *per_org.entry(a).or_default() += by_org[&d];
+        }
+    }
+    // One statement per distinct change (an import changes thousands of orgs
+    // by a handful of different amounts).
+    let mut by_delta: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+    for (org, d) in per_org {
+        if d != 0 {
+            by_delta.entry(d).or_default().push(org);
+        }
+    }
+    for (d, ids) in by_delta {
+        for chunk in ids.chunks(500) {
+            let sql = format!(
+                "UPDATE orgs SET people_count = people_count + $2 WHERE tenant_id = $1 AND id IN ({})",
+                id_list(chunk)
+            );
+            sqlx::query(&sql).bind(t).bind(d).execute(tx.conn()).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Recounts, from scratch, the people of every org at or above one of
+/// `orgs` (and of `extra` SQL-selected orgs' lineages). Structure changes
+/// (move, merge) re-hang whole subtrees, which is simplest to get exactly
+/// right by recounting the lineages they touch; they are rare.
+pub(crate) async fn recount_people_above(
+    tx: &mut WriteTx,
+    t: i64,
+    orgs: &[i64],
+    extra: Option<&str>,
+) -> StoreResult<()> {
+    if tx.backend == crate::Backend::Postgres {
+        // Under READ COMMITTED a person added concurrently under the moved
+        // subtree could be counted on the old lineage after this recount:
+        // people writes wait for this transaction instead (they are rare
+        // beside structure changes, and short).
+        sqlx::query("LOCK TABLE people IN SHARE ROW EXCLUSIVE MODE").execute(tx.conn()).await?;
+    }
+    let mut which = format!("descendant_id IN ({})", id_list(orgs));
+    if let Some(e) = extra {
+        which.push_str(&format!(" OR descendant_id IN ({e})"));
+    }
+    let sql = format!(
+        "UPDATE orgs SET people_count = {PEOPLE_RECOUNT} WHERE tenant_id = $1 AND id IN \
+         (SELECT ancestor_id FROM org_closure WHERE tenant_id = $1 AND ({which}))"
+    );
+    sqlx::query(&sql).bind(t).execute(tx.conn()).await?;
+    Ok(())
+}
+
 fn org_json(o: &Org) -> serde_json::Value {
     serde_json::to_value(o).unwrap_or_default()
 }
@@ -331,12 +438,15 @@ impl Scoped<'_> {
         org_from(&row.ok_or(StoreError::NotFound)?)
     }
 
-    /// The org, if the caller may read it.
+    /// The org, if the caller may read it. Read with its lineage, which the
+    /// handle keeps: the permission checks, breadcrumb and people count that
+    /// usually follow need no further statement.
     pub async fn org(&self, id: i64) -> StoreResult<Org> {
-        let filter = self.and_filter(Action::Read, "id").map_err(|_| StoreError::NotFound)?;
-        let sql = format!("SELECT {ORG_COLS} FROM orgs WHERE tenant_id = $1 AND id = $2{filter}");
-        let row = sqlx::query(&sql).bind(self.p.tenant_id).bind(id).fetch_optional(&self.db.pool).await?;
-        org_from(&row.ok_or(StoreError::NotFound)?)
+        let lineage = self.lineage_of(id).await?;
+        match lineage.first() {
+            Some(own) if self.require(Action::Read, id).await.is_ok() => Ok(own.org.clone()),
+            _ => Err(StoreError::NotFound),
+        }
     }
 
     /// The tops of what the caller sees: the tenant's roots for an admin, the
@@ -357,94 +467,34 @@ impl Scoped<'_> {
         rows.iter().map(org_from).collect()
     }
 
-    /// Active children of a readable org, each with its subtree's counts.
+    /// Active children of a readable org, each with its subtree's counts: the
+    /// stored people count and the active children, in one statement.
     pub async fn children(&self, id: i64) -> StoreResult<Vec<OrgSummary>> {
         self.org(id).await?;
-        let t = self.p.tenant_id;
-        let sql = format!(
-            "SELECT {ORG_COLS} FROM orgs WHERE tenant_id = $1 AND parent_id = $2 AND dissolved_on IS NULL ORDER BY kind, name"
-        );
-        let rows = sqlx::query(&sql).bind(t).bind(id).fetch_all(&self.db.pool).await?;
-        let orgs: Vec<Org> = rows.iter().map(org_from).collect::<StoreResult<_>>()?;
-        if orgs.is_empty() {
-            return Ok(vec![]);
-        }
-        let counts = sqlx::query(
-            "SELECT c.ancestor_id, COUNT(*) FROM org_closure c JOIN people p ON p.tenant_id = c.tenant_id AND p.org_id = c.descendant_id \
-             WHERE c.tenant_id = $1 AND c.ancestor_id IN (SELECT id FROM orgs WHERE tenant_id = $1 AND parent_id = $2) \
-             GROUP BY c.ancestor_id",
+        let rows = sqlx::query(
+            "SELECT o.id, o.parent_id, o.kind, o.name, o.overseas, o.established_on, o.dissolved_on, o.depth, o.people_count, \
+             (SELECT COUNT(*) FROM orgs k WHERE k.tenant_id = o.tenant_id AND k.parent_id = o.id AND k.dissolved_on IS NULL) \
+             FROM orgs o WHERE o.tenant_id = $1 AND o.parent_id = $2 AND o.dissolved_on IS NULL ORDER BY o.kind, o.name",
         )
-        .bind(t)
+        .bind(self.p.tenant_id)
         .bind(id)
         .fetch_all(&self.db.pool)
         .await?;
-        // People in a cell are registered to its branch (org_id) and name the cell in cell_id.
-        let in_cells = sqlx::query(
-            "SELECT cell_id, COUNT(*) FROM people WHERE tenant_id = $1 \
-             AND cell_id IN (SELECT id FROM orgs WHERE tenant_id = $1 AND parent_id = $2) GROUP BY cell_id",
-        )
-        .bind(t)
-        .bind(id)
-        .fetch_all(&self.db.pool)
-        .await?;
-        let kids = sqlx::query(
-            "SELECT parent_id, COUNT(*) FROM orgs WHERE tenant_id = $1 AND dissolved_on IS NULL \
-             AND parent_id IN (SELECT id FROM orgs WHERE tenant_id = $1 AND parent_id = $2) GROUP BY parent_id",
-        )
-        .bind(t)
-        .bind(id)
-        .fetch_all(&self.db.pool)
-        .await?;
-        let lookup = |rows: &[AnyRow], id: i64| -> i64 {
-            rows.iter()
-                .find(|r| r.try_get::<i64, _>(0).ok() == Some(id))
-                .and_then(|r| r.try_get::<i64, _>(1).ok())
-                .unwrap_or(0)
-        };
-        Ok(orgs
-            .into_iter()
-            .map(|o| OrgSummary {
-                child_count: lookup(&kids, o.id),
-                people_count: lookup(&counts, o.id) + lookup(&in_cells, o.id),
-                org: o,
-            })
-            .collect())
+        rows.iter()
+            .map(|r| Ok(OrgSummary { org: org_from(r)?, people_count: r.try_get(8)?, child_count: r.try_get(9)? }))
+            .collect()
     }
 
     /// The path from the highest visible ancestor down to the org itself.
     pub async fn breadcrumb(&self, id: i64) -> StoreResult<Vec<Org>> {
-        self.org(id).await?;
-        let filter = self.and_filter(Action::Read, "o.id")?;
-        let sql = format!(
-            "SELECT o.id, o.parent_id, o.kind, o.name, o.overseas, o.established_on, o.dissolved_on, o.depth \
-             FROM org_closure c JOIN orgs o ON o.tenant_id = c.tenant_id AND o.id = c.ancestor_id \
-             WHERE c.tenant_id = $1 AND c.descendant_id = $2{filter} ORDER BY c.depth DESC"
-        );
-        let rows = sqlx::query(&sql).bind(self.p.tenant_id).bind(id).fetch_all(&self.db.pool).await?;
-        rows.iter().map(org_from).collect()
+        Ok(self.readable_lineage(id).await?.into_iter().rev().map(|l| l.org).collect())
     }
 
-    /// Number of people registered in the org's subtree.
+    /// Number of people registered in the org's subtree (for a cell: naming
+    /// it), as stored on the org.
     pub async fn people_count(&self, id: i64) -> StoreResult<i64> {
-        if self.org(id).await?.kind() == OrgKind::Cell {
-            let n: i64 = sqlx::query("SELECT COUNT(*) FROM people WHERE tenant_id = $1 AND cell_id = $2")
-                .bind(self.p.tenant_id)
-                .bind(id)
-                .fetch_one(&self.db.pool)
-                .await?
-                .try_get(0)?;
-            return Ok(n);
-        }
-        let n: i64 = sqlx::query(
-            "SELECT COUNT(*) FROM org_closure c JOIN people p ON p.tenant_id = c.tenant_id AND p.org_id = c.descendant_id \
-             WHERE c.tenant_id = $1 AND c.ancestor_id = $2",
-        )
-        .bind(self.p.tenant_id)
-        .bind(id)
-        .fetch_one(&self.db.pool)
-        .await?
-        .try_get(0)?;
-        Ok(n)
+        self.org(id).await?;
+        Ok(self.lineage_of(id).await?.first().map_or(0, |l| l.people_count))
     }
 
     /// Search visible orgs by name (for pickers and the tree's search box).
@@ -476,19 +526,21 @@ impl Scoped<'_> {
         self.org(id).await?;
         // One indexed lookup per role the org plays in an event; an OR over
         // the four columns scanned every event (3 ms per org page at M).
-        let rows = sqlx::query(
+        // Merges are rare, so SQLite's statistics (which count NULLs as one
+        // value) rate the merged_into index useless and it scanned every event
+        // instead (1.3 ms per org page at M): name the index there.
+        let merged_index =
+            if self.db.backend() == crate::Backend::Sqlite { " INDEXED BY org_events_merged_into" } else { "" };
+        let sql = format!(
             "SELECT id, org_id, kind, effective_on, doc_no, old_name, new_name, old_parent_id, new_parent_id, merged_into_id, note, recorded_at \
              FROM org_events WHERE tenant_id = $1 AND id IN ( \
                SELECT id FROM org_events WHERE tenant_id = $1 AND org_id = $2 \
                UNION SELECT id FROM org_events WHERE tenant_id = $1 AND new_parent_id = $2 \
                UNION SELECT id FROM org_events WHERE tenant_id = $1 AND old_parent_id = $2 \
-               UNION SELECT id FROM org_events WHERE tenant_id = $1 AND merged_into_id = $2) \
-             ORDER BY effective_on DESC, id DESC",
-        )
-        .bind(self.p.tenant_id)
-        .bind(id)
-        .fetch_all(&self.db.pool)
-        .await?;
+               UNION SELECT id FROM org_events{merged_index} WHERE tenant_id = $1 AND merged_into_id = $2) \
+             ORDER BY effective_on DESC, id DESC"
+        );
+        let rows = sqlx::query(&sql).bind(self.p.tenant_id).bind(id).fetch_all(&self.db.pool).await?;
         rows.iter()
             .map(|r| {
                 Ok(OrgEventRow {
@@ -693,6 +745,8 @@ impl Scoped<'_> {
         )
         .await?;
         tx.commit().await?;
+        // The memoized lineages carry names.
+        self.forget_ancestry();
         Ok(after)
     }
 
@@ -767,6 +821,9 @@ impl Scoped<'_> {
             },
         )
         .await?;
+        // The old and new lineages lose and gain the subtree's people.
+        let lineages: Vec<i64> = org.parent_id.into_iter().chain([new_parent]).collect();
+        recount_people_above(&mut tx, t, &lineages, None).await?;
         tx.commit().await?;
         // Its subtree now has other ancestors: permission answers memoized before the move are stale.
         self.forget_ancestry();
@@ -934,6 +991,12 @@ impl Scoped<'_> {
             },
         )
         .await?;
+        if let Some(tg) = &target {
+            // People and children moved to the target; the org's cells (those
+            // that came along, and dissolved ones left behind) lost people.
+            let moved = format!("SELECT id FROM orgs WHERE tenant_id = $1 AND parent_id IN ({id}, {})", tg.id);
+            recount_people_above(&mut tx, t, &[id, tg.id], Some(&moved)).await?;
+        }
         tx.commit().await?;
         // A merge moved the org's children: memoized lineages are stale.
         self.forget_ancestry();
@@ -1357,6 +1420,13 @@ impl crate::db::System<'_> {
         .await?;
         tx.commit().await?;
         Ok(org)
+    }
+
+    /// Recomputes every stored people count (see [`rebuild_people_counts`]).
+    pub async fn rebuild_people_counts(&self) -> StoreResult<()> {
+        let mut tx = self.db.begin_write().await?;
+        rebuild_people_counts(tx.conn(), self.tenant_id).await?;
+        tx.commit().await
     }
 
     pub async fn org_count(&self) -> StoreResult<i64> {

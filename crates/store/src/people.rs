@@ -7,6 +7,8 @@
 //! separate call that requires `RevealSensitive` and is written to the audit
 //! trail every time.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 use dangjian_domain::id_number::{self, IdNumber};
 use dangjian_domain::person::{validate_stages, Gender, MemberStatus, StageDates, TalentPool};
@@ -21,6 +23,7 @@ use utoipa::ToSchema;
 use crate::audit::{append, Change};
 use crate::db::next_ids;
 use crate::error::{on_unique, StoreError, StoreResult};
+use crate::orgs::add_people;
 use crate::scope::Scoped;
 
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
@@ -303,7 +306,8 @@ impl Scoped<'_> {
         let t = self.p.tenant_id;
         let per_page = q.per_page.unwrap_or(50).clamp(1, 5000);
         let page = q.page.unwrap_or(1).max(1);
-        let mut where_sql = format!(" WHERE p.tenant_id = $1 AND {}", subtree_filter(&org));
+        let base_sql = format!(" WHERE p.tenant_id = $1 AND {}", subtree_filter(&org));
+        let mut where_sql = base_sql.clone();
         let mut binds: Vec<String> = Vec::new();
         if let Some(text) = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             if let Ok(id) = id_number::parse(text) {
@@ -337,6 +341,9 @@ impl Scoped<'_> {
                 " AND p.workers_representative = 0"
             });
         }
+        if where_sql == base_sql && org.kind() != dangjian_domain::org::OrgKind::Cell {
+            return self.roster_window(org_id, page, per_page).await;
+        }
         let count_sql = format!("SELECT COUNT(*) FROM people p{where_sql}");
         let mut cq = sqlx::query(&count_sql).bind(t).bind(org_id);
         for b in &binds {
@@ -352,6 +359,65 @@ impl Scoped<'_> {
             lq = lq.bind(b.clone());
         }
         let items = lq.fetch_all(&self.db.pool).await?.iter().map(person_from).collect::<StoreResult<_>>()?;
+        Ok(RosterPage { items, total, page, per_page })
+    }
+
+    /// An unfiltered roster page without counting or sorting the whole
+    /// subtree (an enterprise's 3,300 people at M, to show 50): the stored
+    /// people counts say how many people each org of the subtree registers,
+    /// so only the orgs whose people fall on the page are read and sorted.
+    /// Same order as the filtered roster: org name, then person name and id;
+    /// people of equally named orgs interleave, so such orgs go together.
+    async fn roster_window(&self, org_id: i64, page: i64, per_page: i64) -> StoreResult<RosterPage> {
+        let t = self.p.tenant_id;
+        let offset = (page - 1) * per_page;
+        // Per org name of the subtree (people of equally named orgs
+        // interleave), the people registered directly in orgs of that name:
+        // an org's stored count less its children's (a cell's count is of
+        // people registered to its branch, so cells count as none). A running
+        // sum in the database's name order says which names the page covers;
+        // only those come back, with the people of the names before them.
+        let groups = sqlx::query(
+            "WITH d AS (SELECT o.name, o.people_count - (SELECT COALESCE(SUM(k.people_count), 0) FROM orgs k \
+               WHERE k.tenant_id = o.tenant_id AND k.parent_id = o.id AND k.kind <> 'cell') AS n \
+               FROM org_closure c JOIN orgs o ON o.tenant_id = c.tenant_id AND o.id = c.descendant_id \
+               WHERE c.tenant_id = $1 AND c.ancestor_id = $2 AND o.kind <> 'cell' AND o.people_count > 0), \
+             g AS (SELECT name, CAST(SUM(n) AS BIGINT) AS n FROM d GROUP BY name HAVING SUM(n) > 0), \
+             w AS (SELECT name, n, CAST(SUM(n) OVER (ORDER BY name ROWS UNBOUNDED PRECEDING) AS BIGINT) - n AS skipped FROM g) \
+             SELECT name, skipped FROM w WHERE skipped < $3 AND skipped + n > $4 ORDER BY name",
+        )
+        .bind(t)
+        .bind(org_id)
+        .bind(offset + per_page)
+        .bind(offset)
+        .fetch_all(&self.db.pool)
+        .await?;
+        let total = self.lineage_of(org_id).await?.first().map_or(0, |l| l.people_count);
+        let items = match (groups.first(), groups.last()) {
+            (Some(first), Some(last)) => {
+                let lo: String = first.try_get(0)?;
+                let hi: String = last.try_get(0)?;
+                let before: i64 = first.try_get(1)?;
+                sqlx::query(&format!(
+                    "{PERSON_SELECT} WHERE p.tenant_id = $1 AND p.org_id IN (SELECT oc.descendant_id FROM org_closure oc \
+                     JOIN orgs so ON so.tenant_id = oc.tenant_id AND so.id = oc.descendant_id \
+                     WHERE oc.tenant_id = $1 AND oc.ancestor_id = $2 AND so.name >= $3 AND so.name <= $4) \
+                     ORDER BY o.name, p.name, p.id LIMIT $5 OFFSET $6"
+                ))
+                .bind(t)
+                .bind(org_id)
+                .bind(lo)
+                .bind(hi)
+                .bind(per_page)
+                .bind(offset - before)
+                .fetch_all(&self.db.pool)
+                .await?
+                .iter()
+                .map(person_from)
+                .collect::<StoreResult<_>>()?
+            }
+            _ => vec![],
+        };
         Ok(RosterPage { items, total, page, per_page })
     }
 
@@ -451,6 +517,7 @@ impl Scoped<'_> {
             .execute(tx.conn())
             .await
             .map_err(|e| on_unique(e, Code::IdNumberDuplicate))?;
+        add_people(&mut tx, t, &HashMap::from([((branch, cell), 1)])).await?;
         append(
             &mut tx,
             self.p,
@@ -465,6 +532,8 @@ impl Scoped<'_> {
         )
         .await?;
         tx.commit().await?;
+        // The memoized lineages carry people counts.
+        self.forget_ancestry();
         self.person(id).await
     }
 
@@ -518,6 +587,11 @@ impl Scoped<'_> {
         if res.rows_affected() == 0 {
             return Err(StoreError::Conflict(Code::Conflict));
         }
+        // The version matched, so the row was still registered where `before` says.
+        if (before.org_id, before.cell_id) != (v.org_id, v.cell_id) {
+            let moved = HashMap::from([((before.org_id, before.cell_id), -1), ((v.org_id, v.cell_id), 1)]);
+            add_people(&mut tx, t, &moved).await?;
+        }
         append(
             &mut tx,
             self.p,
@@ -532,6 +606,8 @@ impl Scoped<'_> {
         )
         .await?;
         tx.commit().await?;
+        // The memoized lineages carry people counts.
+        self.forget_ancestry();
         self.person(id).await
     }
 

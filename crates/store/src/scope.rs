@@ -17,6 +17,7 @@ use sqlx::Row;
 
 use crate::db::Db;
 use crate::error::{StoreError, StoreResult};
+use crate::orgs::Org;
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Grant {
@@ -74,18 +75,27 @@ pub enum OrgFilter {
     Sql(String),
 }
 
-/// An org's ancestors with their distance from it (itself at 0).
-type Lineage = Arc<Vec<(i64, i64)>>;
+/// One org of a lineage: the row, its stored people count, and its distance
+/// from the org the lineage is of (itself at 0).
+#[derive(Debug, Clone)]
+pub(crate) struct Link {
+    pub depth: i64,
+    pub org: Org,
+    pub people_count: i64,
+}
+
+/// An org's ancestors, nearest first (itself at 0); empty when it does not exist.
+type Lineage = Arc<Vec<Link>>;
 
 /// The scoped handle. See the module docs.
 pub struct Scoped<'a> {
     pub(crate) db: &'a Db,
     pub(crate) p: &'a Principal,
-    /// Per-handle memo of each checked org's lineage: its ancestors with their
-    /// distance, itself at 0; empty when the org does not exist. A page asks
-    /// about the same org several times (read it, may I write people, may I
-    /// change structure…); with this, that is one statement per org, not one or
-    /// two per question. A handle lives for one request; moving an org clears it.
+    /// Per-handle memo of each org's lineage with the ancestors' rows. A page
+    /// asks about the same org many times (read it, its breadcrumb, its people
+    /// count, may I write people, may I change structure…); with this, that is
+    /// one statement per org, not one per question. A handle lives for one
+    /// request; writes through it that change orgs or people clear it.
     ancestry: Mutex<HashMap<i64, Lineage>>,
 }
 
@@ -135,35 +145,69 @@ impl<'a> Scoped<'a> {
         }
     }
 
-    /// The org's ancestors with their distance (itself at 0), from the memo or
-    /// one statement; empty when no such org exists in the tenant.
-    async fn ancestry(&self, org_id: i64) -> StoreResult<Lineage> {
+    /// The org's lineage, from the memo or one statement.
+    pub(crate) async fn lineage_of(&self, org_id: i64) -> StoreResult<Lineage> {
         if let Some(l) = self.ancestry.lock().unwrap_or_else(|e| e.into_inner()).get(&org_id) {
             return Ok(l.clone());
         }
-        let rows =
-            sqlx::query("SELECT ancestor_id, depth FROM org_closure WHERE tenant_id = $1 AND descendant_id = $2")
-                .bind(self.p.tenant_id)
-                .bind(org_id)
-                .fetch_all(&self.db.pool)
-                .await?;
+        let rows = sqlx::query(
+            "SELECT c.depth, o.id, o.parent_id, o.kind, o.name, o.overseas, o.established_on, o.dissolved_on, o.depth, o.people_count \
+             FROM org_closure c JOIN orgs o ON o.tenant_id = c.tenant_id AND o.id = c.ancestor_id \
+             WHERE c.tenant_id = $1 AND c.descendant_id = $2 ORDER BY c.depth",
+        )
+        .bind(self.p.tenant_id)
+        .bind(org_id)
+        .fetch_all(&self.db.pool)
+        .await?;
         let l = Arc::new(
             rows.iter()
-                .map(|r| Ok((r.try_get::<i64, _>(0)?, r.try_get::<i64, _>(1)?)))
+                .map(|r| {
+                    Ok(Link {
+                        depth: r.try_get(0)?,
+                        org: Org {
+                            id: r.try_get(1)?,
+                            parent_id: r.try_get(2)?,
+                            kind: r.try_get(3)?,
+                            name: r.try_get(4)?,
+                            overseas: r.try_get::<i64, _>(5)? != 0,
+                            established_on: r.try_get(6)?,
+                            dissolved_on: r.try_get(7)?,
+                            depth: r.try_get(8)?,
+                        },
+                        people_count: r.try_get(9)?,
+                    })
+                })
                 .collect::<StoreResult<Vec<_>>>()?,
         );
         self.ancestry.lock().unwrap_or_else(|e| e.into_inner()).insert(org_id, l.clone());
         Ok(l)
     }
 
-    /// Forgets the memoized lineages: called after the tree changes shape.
+    /// The lineage's orgs the caller may read, nearest first; `NotFound`
+    /// when that excludes the org itself.
+    pub(crate) async fn readable_lineage(&self, org_id: i64) -> StoreResult<Vec<Link>> {
+        let l = self.lineage_of(org_id).await?;
+        if !self.lineage_allows(&l, Action::Read, false) {
+            return Err(StoreError::NotFound);
+        }
+        if self.p.grants.iter().any(|g| g.role.tenant_wide() && g.role.allows(Action::Read)) {
+            return Ok(l.to_vec());
+        }
+        // An ancestor is readable when a granted root lies at or above it.
+        let roots = self.p.roots_for(Action::Read);
+        let top = l.iter().filter(|a| roots.binary_search(&a.org.id).is_ok()).map(|a| a.depth).max().unwrap_or(-1);
+        Ok(l.iter().filter(|a| a.depth <= top).cloned().collect())
+    }
+
+    /// Forgets the memoized lineages: called after writes that change orgs
+    /// (shape, names) or their people counts.
     pub(crate) fn forget_ancestry(&self) {
         self.ancestry.lock().unwrap_or_else(|e| e.into_inner()).clear();
     }
 
     /// The same answer as [`Scoped::org_filter`] would give for this one org,
     /// decided on its lineage.
-    fn lineage_allows(&self, lineage: &[(i64, i64)], action: Action, strictly_below: bool) -> bool {
+    fn lineage_allows(&self, lineage: &[Link], action: Action, strictly_below: bool) -> bool {
         if lineage.is_empty() {
             return false;
         }
@@ -171,7 +215,7 @@ impl<'a> Scoped<'a> {
             return true;
         }
         let roots = self.p.roots_for(action);
-        lineage.iter().any(|(a, d)| roots.binary_search(a).is_ok() && (!strictly_below || *d > 0))
+        lineage.iter().any(|a| roots.binary_search(&a.org.id).is_ok() && (!strictly_below || a.depth > 0))
     }
 
     /// Succeeds when `action` is allowed on `org_id`. Invisible orgs answer
@@ -186,7 +230,7 @@ impl<'a> Scoped<'a> {
     }
 
     async fn require_inner(&self, action: Action, org_id: i64, strictly_below: bool) -> StoreResult<()> {
-        let lineage = self.ancestry(org_id).await?;
+        let lineage = self.lineage_of(org_id).await?;
         if self.lineage_allows(&lineage, action, strictly_below) {
             return Ok(());
         }

@@ -93,6 +93,9 @@ fn random_token() -> String {
 pub struct Session {
     pub principal: Principal,
     pub csrf_token: String,
+    /// The tenant's settings, read with the session (for its idle timeout):
+    /// a page that needs them need not read them again.
+    pub settings: std::sync::Arc<dangjian_domain::settings::Settings>,
 }
 
 /// The outcome of a login attempt.
@@ -370,7 +373,7 @@ impl System<'_> {
             person_id: row.try_get(4)?,
             grants,
         };
-        Ok(Some(Session { principal, csrf_token: row.try_get(1)? }))
+        Ok(Some(Session { principal, csrf_token: row.try_get(1)?, settings: std::sync::Arc::new(settings) }))
     }
 
     pub async fn logout(&self, token: &str) -> StoreResult<()> {

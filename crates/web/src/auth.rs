@@ -52,6 +52,8 @@ pub struct CurrentUser {
     pub principal: Principal,
     pub csrf: String,
     pub locale: Locale,
+    /// The tenant's settings as read with the session, this request.
+    pub settings: std::sync::Arc<dangjian_domain::settings::Settings>,
 }
 
 impl CurrentUser {
@@ -109,7 +111,7 @@ impl FromRequestParts<AppState> for CurrentUser {
         let jar = CookieJar::from_headers(&parts.headers);
         let Some(token) = jar.get(SESSION_COOKIE).map(|c| c.value().to_string()) else { return Err(reject()) };
         match state.db.system(DEFAULT_TENANT).session(&token).await {
-            Ok(Some(s)) => Ok(CurrentUser { principal: s.principal, csrf: s.csrf_token, locale }),
+            Ok(Some(s)) => Ok(CurrentUser { principal: s.principal, csrf: s.csrf_token, locale, settings: s.settings }),
             Ok(None) => Err(reject()),
             Err(e) => Err(AuthRejection::Api(AppError::from(e).with_locale(locale))),
         }

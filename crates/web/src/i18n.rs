@@ -541,10 +541,13 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
 ];
 
 pub fn t(locale: Locale, key: &str) -> String {
-    MESSAGES
-        .iter()
-        .find(|(k, _, _)| *k == key)
-        .map(|(_, zh, en)| if locale == Locale::En { *en } else { *zh })
+    // A page looks up dozens of keys; a linear search of the 530 entries
+    // each time was a noticeable part of rendering it.
+    static INDEX: std::sync::OnceLock<std::collections::HashMap<&str, (&str, &str)>> = std::sync::OnceLock::new();
+    INDEX
+        .get_or_init(|| MESSAGES.iter().map(|(k, zh, en)| (*k, (*zh, *en))).collect())
+        .get(key)
+        .map(|(zh, en)| if locale == Locale::En { *en } else { *zh })
         .unwrap_or(key)
         .to_string()
 }

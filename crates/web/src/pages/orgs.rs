@@ -7,6 +7,7 @@ use dangjian_domain::org::OrgKind;
 use dangjian_domain::role::Action;
 use dangjian_domain::Code;
 use dangjian_store::orgs::NewOrg;
+use dangjian_store::Scoped;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -39,8 +40,8 @@ pub async fn tree(State(s): State<AppState>, user: CurrentUser, Query(q): Query<
     page(&s, "tree.html", ctx(&user, json!({"roots": roots, "q": query.unwrap_or_default(), "found": found})))
 }
 
-async fn can(s: &AppState, user: &CurrentUser, action: Action, org_id: i64, below: bool) -> bool {
-    let scoped = s.db.scoped(&user.principal);
+/// Asked of the page's own handle, which has the org's lineage by then: no statement.
+async fn can(scoped: &Scoped<'_>, action: Action, org_id: i64, below: bool) -> bool {
     if below {
         scoped.require_below(action, org_id).await.is_ok()
     } else {
@@ -64,12 +65,12 @@ async fn org_context(s: &AppState, user: &CurrentUser, id: i64) -> Result<serde_
     let kind = org.kind();
     let terms = if kind.has_terms() { scoped.terms(id).await? } else { vec![] };
     let term = terms.into_iter().find(|t| t.ended_on.is_none());
-    let settings = scoped.settings().await?;
+    let settings = &user.settings;
     let today = chrono::Utc::now().date_naive();
     let (alert_state, alert_days) = match &term {
         Some(t) => {
             let due = chrono::NaiveDate::parse_from_str(&t.due_on, "%Y-%m-%d").unwrap_or(today);
-            match dangjian_domain::term::TermAlert::of(&settings, due, today) {
+            match dangjian_domain::term::TermAlert::of(settings, due, today) {
                 dangjian_domain::term::TermAlert::Current { days_left } => ("current", days_left),
                 dangjian_domain::term::TermAlert::DueSoon { days_left } => ("due_soon", days_left),
                 dangjian_domain::term::TermAlert::Overdue { days_over } => ("overdue", days_over),
@@ -91,10 +92,10 @@ async fn org_context(s: &AppState, user: &CurrentUser, id: i64) -> Result<serde_
         "people_count": people_count, "has_terms": kind.has_terms(), "term": term,
         "alert_state": alert_state, "alert_days": alert_days,
         "holders": holders, "partnerships": partnerships, "events": events, "child_kinds": child_kinds,
-        "can_write_people": can(s, user, Action::WritePeople, id, false).await,
-        "can_write_details": can(s, user, Action::WriteOrgDetails, id, false).await,
-        "can_write_structure_below": can(s, user, Action::WriteStructure, id, false).await && !child_kinds.is_empty(),
-        "can_write_structure_here": can(s, user, Action::WriteStructure, id, true).await,
+        "can_write_people": can(&scoped, Action::WritePeople, id, false).await,
+        "can_write_details": can(&scoped, Action::WriteOrgDetails, id, false).await,
+        "can_write_structure_below": can(&scoped, Action::WriteStructure, id, false).await && !child_kinds.is_empty(),
+        "can_write_structure_here": can(&scoped, Action::WriteStructure, id, true).await,
     }))
 }
 
