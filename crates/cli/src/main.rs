@@ -82,7 +82,8 @@ enum Command {
         #[command(flatten)]
         db: DbArgs,
     },
-    /// Refill the derived sums behind the figures (roll-ups) from the records.
+    /// Refill the derived sums behind the figures (roll-ups) and the orgs'
+    /// people counts from the records.
     /// The product keeps them on every write; this is for after editing the
     /// database by hand or restoring part of it.
     Rebuild {
@@ -337,7 +338,8 @@ async fn rebuild(db: DbArgs) -> anyhow::Result<()> {
     let database = open(&db).await?;
     let t = Instant::now();
     database.rebuild_rollups(DEFAULT_TENANT).await.map_err(explain)?;
-    println!("已重算 / rebuilt: figures' roll-ups in {:.1?}", t.elapsed());
+    database.system(DEFAULT_TENANT).rebuild_people_counts().await.map_err(explain)?;
+    println!("已重算 / rebuilt: figures' roll-ups and people counts in {:.1?}", t.elapsed());
     database.close().await;
     Ok(())
 }

@@ -1,5 +1,5 @@
-//! `dangjian rebuild` refills the figures' roll-ups from the records: a
-//! roll-up row damaged by hand is put right (embedded database, real binary).
+//! `dangjian rebuild` refills the figures' roll-ups and the people counts
+//! from the records: a roll-up row and a count damaged by hand are put right (embedded database, real binary).
 
 use std::process::Command;
 
@@ -36,6 +36,17 @@ async fn rebuild_puts_a_damaged_rollup_right() {
     .await
     .unwrap();
     assert_eq!(total(pool.clone()).await, right + 1000);
+    // And a branch's stored people count (the root's is checked at every start).
+    let branch =
+        "SELECT people_count FROM orgs WHERE tenant_id = 1 AND id = (SELECT MIN(id) FROM orgs WHERE kind = 'branch')";
+    let people: i64 = sqlx::query(branch).fetch_one(&pool).await.unwrap().try_get(0).unwrap();
+    assert!(people > 0);
+    sqlx::query(
+        "UPDATE orgs SET people_count = people_count + 7 WHERE id = (SELECT MIN(id) FROM orgs WHERE kind = 'branch')",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
     pool.close().await;
 
     let out = Command::new(bin).args(["rebuild", "--data"]).arg(&dir).output().unwrap();
@@ -43,6 +54,7 @@ async fn rebuild_puts_a_damaged_rollup_right() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("rebuilt"));
     let pool = sqlx::AnyPool::connect(&url).await.unwrap();
     assert_eq!(total(pool.clone()).await, right);
+    assert_eq!(sqlx::query(branch).fetch_one(&pool).await.unwrap().try_get::<i64, _>(0).unwrap(), people);
     pool.close().await;
     let _ = std::fs::remove_dir_all(&dir);
 }

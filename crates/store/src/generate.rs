@@ -217,6 +217,7 @@ impl System<'_> {
         .await?;
         let life = g.write_life(&mut tx, &model, &org_ids, seed).await?;
         crate::rollups::rebuild(&mut tx, t, None).await?;
+        crate::orgs::rebuild_people_counts(tx.conn(), t).await?;
         let branches = model.orgs.iter().filter(|o| o.kind == OrgKind::Branch && o.dissolved.is_none()).count();
         append(
             &mut tx,

@@ -233,6 +233,8 @@ impl System<'_> {
             },
         )
         .await?;
+        // People were written in bulk: their orgs' stored counts are refilled.
+        crate::orgs::rebuild_people_counts(tx.conn(), t).await?;
         tx.commit().await?;
         Ok(Some(loaded))
     }
