@@ -1709,10 +1709,11 @@ impl<'a> Scoped<'a> {
     /// Met and counted periods of the subtree: the same numbers as
     /// [`Scoped::compliance`]'s `met` and `counted`, without a row per org and
     /// month. At the group root that board reads ~400,000 (org, kind, month)
-    /// groups; here the database counts, per requirement and period, the orgs
-    /// that met it (a few hundred rows), and the periods due come from the
-    /// orgs' lifetimes alone (`rules::check` with nothing held: every period it
-    /// lists is one the org owed).
+    /// groups; here the orgs that met each requirement in each period are
+    /// read from the org's `compliance_rollups` histogram (a few hundred
+    /// rows), and the periods due come from the orgs' lifetimes alone
+    /// (`rules::check` with nothing held: every period it lists is one the
+    /// org owed).
     pub async fn compliance_counts(
         &self,
         org_id: i64,
