@@ -29,15 +29,12 @@ use sqlx::Row;
 use utoipa::ToSchema;
 
 use crate::audit::{append, Change};
+use crate::date_text;
 use crate::db::{next_ids, WriteTx};
 use crate::error::{on_unique, StoreError, StoreResult};
 use crate::rollups;
 use crate::scope::Scoped;
 use crate::tasks::{NewList, Task, TaskInput};
-
-fn date_text(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
-}
 
 /// A period that ended before the org existed, or began after it was
 /// dissolved, asks nothing of it (dates as stored text, YYYY-MM-DD).

@@ -62,6 +62,7 @@ use serde_json::json;
 use sqlx::Row;
 
 use crate::audit::{append, append_many, Change};
+use crate::date_text;
 use crate::db::{next_ids, System, WriteTx};
 use crate::error::{StoreError, StoreResult};
 use crate::people::{audit_json, bind_person, ValidPerson, INSERT_ARITY, INSERT_COLS};
@@ -294,10 +295,6 @@ fn stream(seed: u64, n: u64) -> ChaCha8Rng {
 
 fn days(n: i64) -> chrono::Duration {
     chrono::Duration::days(n)
-}
-
-fn date_text(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
 }
 
 /// A timestamp on day `d`; `n` spreads several events of one day over the morning.

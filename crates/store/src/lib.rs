@@ -64,6 +64,12 @@ pub use scope::{Grant, Principal, Scoped};
 /// The tenant of a single-tenant deployment.
 pub const DEFAULT_TENANT: i64 = 1;
 
+/// A date as ISO-8601 text (`2026-01-15`), the stored form of dates: it sorts
+/// as text on both databases.
+pub(crate) fn date_text(d: chrono::NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
 /// Current time as RFC 3339 UTC text, the stored form of timestamps.
 pub fn now_text() -> String {
     chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()

@@ -19,6 +19,7 @@ use sqlx::Row;
 use utoipa::ToSchema;
 
 use crate::audit::{append, Change};
+use crate::date_text;
 use crate::db::{next_ids, WriteTx};
 use crate::error::{StoreError, StoreResult};
 use crate::scope::{OrgFilter, Scoped};
@@ -138,10 +139,6 @@ pub struct NewOrg {
     pub established_on: NaiveDate,
     pub doc_no: String,
     pub overseas: bool,
-}
-
-fn date_text(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
 }
 
 fn parse_date(s: &str) -> NaiveDate {

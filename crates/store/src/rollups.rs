@@ -33,6 +33,7 @@ use chrono::NaiveDate;
 use dangjian_domain::activity::Period;
 use sqlx::Row;
 
+use crate::date_text;
 use crate::db::{Db, WriteTx};
 use crate::error::StoreResult;
 
@@ -88,10 +89,6 @@ pub(crate) fn period_bounds_sql(p: Period, col: &str) -> (String, String) {
         }
         Period::Year => (format!("SUBSTR({col}, 1, 4) || '-01-01'"), format!("SUBSTR({col}, 1, 4) || '-12-31'")),
     }
-}
-
-fn date_text(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
 }
 
 /// The org and its ancestors.

@@ -11,14 +11,11 @@ use dangjian_domain::org::OrgEventKind;
 use serde_json::json;
 
 use crate::audit::{append, append_many, Change};
+use crate::date_text;
 use crate::db::{next_ids, System};
 use crate::error::{StoreError, StoreResult};
 use crate::orgs::{insert_event, insert_partnership, insert_term, EventRow, Partnership, Term};
 use crate::people::{bind_person, ValidPerson, INSERT_ARITY, INSERT_COLS};
-
-fn date_text(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
-}
 
 /// What was loaded.
 #[derive(Debug, Clone, PartialEq, Eq)]

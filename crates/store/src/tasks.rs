@@ -22,14 +22,11 @@ use sqlx::Row;
 use utoipa::ToSchema;
 
 use crate::audit::{append, Change};
+use crate::date_text;
 use crate::db::{next_ids, WriteTx};
 use crate::error::{StoreError, StoreResult};
 use crate::rollups;
 use crate::scope::{OrgFilter, Principal, Scoped};
-
-fn date_text(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
-}
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct TaskList {
