@@ -19,6 +19,12 @@ use dangjian_store::blobs::BlobStore;
 use dangjian_store::crypto::Crypto;
 use dangjian_store::{Db, StoreError, DEFAULT_TENANT};
 
+/// mimalloc instead of glibc malloc: a page allocates and frees thousands of
+/// small values (rows, strings, HTML) across threads, where glibc spent ~17%
+/// of the server's CPU under load (docs/PERFORMANCE.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "dangjian", version, about = "党建工作体系平台 / party-building work platform")]
 struct Cli {
