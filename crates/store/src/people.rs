@@ -342,7 +342,7 @@ impl Scoped<'_> {
             });
         }
         if where_sql == base_sql && org.kind() != dangjian_domain::org::OrgKind::Cell {
-            return self.roster_window(org_id, page, per_page).await;
+            return self.roster_window(&org, page, per_page).await;
         }
         let count_sql = format!("SELECT COUNT(*) FROM people p{where_sql}");
         let mut cq = sqlx::query(&count_sql).bind(t).bind(org_id);
@@ -368,23 +368,49 @@ impl Scoped<'_> {
     /// so only the orgs whose people fall on the page are read and sorted.
     /// Same order as the filtered roster: org name, then person name and id;
     /// people of equally named orgs interleave, so such orgs go together.
-    async fn roster_window(&self, org_id: i64, page: i64, per_page: i64) -> StoreResult<RosterPage> {
+    async fn roster_window(&self, org: &crate::orgs::Org, page: i64, per_page: i64) -> StoreResult<RosterPage> {
         let t = self.p.tenant_id;
+        let org_id = org.id;
         let offset = (page - 1) * per_page;
-        // Per org name of the subtree (people of equally named orgs
-        // interleave), the people registered directly in orgs of that name:
-        // an org's stored count less its children's (a cell's count is of
-        // people registered to its branch, so cells count as none). A running
-        // sum in the database's name order says which names the page covers;
-        // only those come back, with the people of the names before them.
-        let groups = sqlx::query(
-            "WITH d AS (SELECT o.name, o.people_count - (SELECT COALESCE(SUM(k.people_count), 0) FROM orgs k \
-               WHERE k.tenant_id = o.tenant_id AND k.parent_id = o.id AND k.kind <> 'cell') AS n \
+        let total = self.lineage_of(org_id).await?.first().map_or(0, |l| l.people_count);
+        if offset >= total {
+            return Ok(RosterPage { items: vec![], total, page, per_page });
+        }
+        // The whole subtree fits on the first page (every branch of 3–50
+        // people): no window to find, one statement.
+        if offset == 0 && total <= per_page {
+            let items = sqlx::query(&format!(
+                "{PERSON_SELECT} WHERE p.tenant_id = $1 AND {} ORDER BY o.name, p.name, p.id LIMIT $3",
+                subtree_filter(org)
+            ))
+            .bind(t)
+            .bind(org_id)
+            .bind(per_page)
+            .fetch_all(&self.db.pool)
+            .await?
+            .iter()
+            .map(person_from)
+            .collect::<StoreResult<_>>()?;
+            return Ok(RosterPage { items, total, page, per_page });
+        }
+        // Per org of the subtree, the people registered directly in it: its
+        // stored count less its children's (a cell's count is of people
+        // registered to its branch, so cells count as none; the children's
+        // sums come from one grouping, not a lookup per org). People of
+        // equally named orgs interleave, so the running sum in the
+        // database's name order goes over name groups; the orgs of the
+        // groups the page covers come back, with how many people the groups
+        // before them hold.
+        let orgs = sqlx::query(
+            "WITH d AS (SELECT o.id, o.parent_id, o.name, o.people_count AS pc \
                FROM org_closure c JOIN orgs o ON o.tenant_id = c.tenant_id AND o.id = c.descendant_id \
                WHERE c.tenant_id = $1 AND c.ancestor_id = $2 AND o.kind <> 'cell' AND o.people_count > 0), \
-             g AS (SELECT name, CAST(SUM(n) AS BIGINT) AS n FROM d GROUP BY name HAVING SUM(n) > 0), \
+             k AS (SELECT parent_id, SUM(pc) AS s FROM d GROUP BY parent_id), \
+             e AS (SELECT d.id, d.name, d.pc - COALESCE(k.s, 0) AS n FROM d LEFT JOIN k ON k.parent_id = d.id), \
+             g AS (SELECT name, CAST(SUM(n) AS BIGINT) AS n FROM e GROUP BY name HAVING SUM(n) > 0), \
              w AS (SELECT name, n, CAST(SUM(n) OVER (ORDER BY name ROWS UNBOUNDED PRECEDING) AS BIGINT) - n AS skipped FROM g) \
-             SELECT name, skipped FROM w WHERE skipped < $3 AND skipped + n > $4 ORDER BY name",
+             SELECT e.id, w.skipped FROM w JOIN e ON e.name = w.name \
+             WHERE w.skipped < $3 AND w.skipped + w.n > $4 AND e.n > 0 ORDER BY w.name, e.id",
         )
         .bind(t)
         .bind(org_id)
@@ -392,32 +418,23 @@ impl Scoped<'_> {
         .bind(offset)
         .fetch_all(&self.db.pool)
         .await?;
-        let total = self.lineage_of(org_id).await?.first().map_or(0, |l| l.people_count);
-        let items = match (groups.first(), groups.last()) {
-            (Some(first), Some(last)) => {
-                let lo: String = first.try_get(0)?;
-                let hi: String = last.try_get(0)?;
-                let before: i64 = first.try_get(1)?;
-                sqlx::query(&format!(
-                    "{PERSON_SELECT} WHERE p.tenant_id = $1 AND p.org_id IN (SELECT oc.descendant_id FROM org_closure oc \
-                     JOIN orgs so ON so.tenant_id = oc.tenant_id AND so.id = oc.descendant_id \
-                     WHERE oc.tenant_id = $1 AND oc.ancestor_id = $2 AND so.name >= $3 AND so.name <= $4) \
-                     ORDER BY o.name, p.name, p.id LIMIT $5 OFFSET $6"
-                ))
-                .bind(t)
-                .bind(org_id)
-                .bind(lo)
-                .bind(hi)
-                .bind(per_page)
-                .bind(offset - before)
-                .fetch_all(&self.db.pool)
-                .await?
-                .iter()
-                .map(person_from)
-                .collect::<StoreResult<_>>()?
-            }
-            _ => vec![],
+        let Some(first) = orgs.first() else {
+            return Ok(RosterPage { items: vec![], total, page, per_page });
         };
+        let before: i64 = first.try_get(1)?;
+        let ids = orgs.iter().map(|r| r.try_get::<i64, _>(0)).collect::<Result<Vec<_>, _>>()?;
+        // One placeholder per org: the statement's text depends only on how
+        // many orgs the page spans (nearly always one or two), so it stays
+        // in the prepared-statement cache.
+        let marks = (0..ids.len()).map(|i| format!("${}", i + 4)).collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "{PERSON_SELECT} WHERE p.tenant_id = $1 AND p.org_id IN ({marks}) ORDER BY o.name, p.name, p.id LIMIT $2 OFFSET $3"
+        );
+        let mut q = sqlx::query(&sql).bind(t).bind(per_page).bind(offset - before);
+        for id in ids {
+            q = q.bind(id);
+        }
+        let items = q.fetch_all(&self.db.pool).await?.iter().map(person_from).collect::<StoreResult<_>>()?;
         Ok(RosterPage { items, total, page, per_page })
     }
 

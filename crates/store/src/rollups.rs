@@ -12,6 +12,8 @@
 //! - `study_item_rollups`: study items per day and kind;
 //! - `task_rollups`: leaf tasks per due day and per due month (two grains),
 //!   element, list and state (open, closed on time, closed late);
+//! - `list_rollups`: per list, how many of its tasks (any, leaf or not) are
+//!   assigned into the subtree: which lists an org's lists page shows;
 //! - `compliance_rollups`: per activity kind and month, quarter or year, how
 //!   many orgs of each kind, alive in that period, held that many activities
 //!   (dissolving an org re-counts it: [`org_tallies`]): a histogram, so that
@@ -412,6 +414,9 @@ pub(crate) async fn tasks_added(tx: &mut WriteTx, tenant: i64, first: i64, count
     let sql = task_insert_sql(" AND t.id >= $2 AND t.id < $3", "")
         + " ON CONFLICT (tenant_id, ancestor_id, grain, due, element_id, list_id, state) DO UPDATE SET n = task_rollups.n + excluded.n";
     sqlx::query(&sql).bind(tenant).bind(first).bind(first + count).execute(tx.conn()).await?;
+    let sql = list_insert_sql(" AND t.id >= $2 AND t.id < $3", "")
+        + " ON CONFLICT (tenant_id, ancestor_id, list_id) DO UPDATE SET n = list_rollups.n + excluded.n";
+    sqlx::query(&sql).bind(tenant).bind(first).bind(first + count).execute(tx.conn()).await?;
     Ok(())
 }
 
@@ -489,6 +494,17 @@ pub(crate) async fn recording_changed(
     Ok(())
 }
 
+/// Counts the tasks matching `task_filter` (over `t`) per list and
+/// ancestor matching `closure_filter` (over `c`).
+fn list_insert_sql(task_filter: &str, closure_filter: &str) -> String {
+    format!(
+        "INSERT INTO list_rollups (tenant_id, ancestor_id, list_id, n) \
+         SELECT c.tenant_id, c.ancestor_id, t.list_id, COUNT(*) \
+         FROM org_closure c JOIN tasks t ON t.tenant_id = c.tenant_id AND t.org_id = c.descendant_id \
+         WHERE c.tenant_id = $1{task_filter}{closure_filter} GROUP BY c.tenant_id, c.ancestor_id, t.list_id"
+    )
+}
+
 /// `org_id`'s subtree was moved (its closure rows already rewritten); `before`
 /// is its lineage before the move. Ancestors above both places keep the same
 /// subtree; those that lost or gained it are refilled.
@@ -519,7 +535,14 @@ pub(crate) async fn rebuild(tx: &mut WriteTx, tenant: i64, ancestors: Option<&[i
             )
         })
     };
-    for table in ["activity_rollups", "recording_rollups", "study_item_rollups", "task_rollups", "compliance_rollups"] {
+    for table in [
+        "activity_rollups",
+        "recording_rollups",
+        "study_item_rollups",
+        "task_rollups",
+        "list_rollups",
+        "compliance_rollups",
+    ] {
         sqlx::query(&format!("DELETE FROM {table} WHERE tenant_id = $1{}", own("ancestor_id")))
             .bind(tenant)
             .execute(tx.conn())
@@ -559,6 +582,7 @@ pub(crate) async fn rebuild(tx: &mut WriteTx, tenant: i64, ancestors: Option<&[i
     .execute(tx.conn())
     .await?;
     sqlx::query(&task_insert_sql(&under("t.org_id"), &c_own)).bind(tenant).execute(tx.conn()).await?;
+    sqlx::query(&list_insert_sql(&under("t.org_id"), &c_own)).bind(tenant).execute(tx.conn()).await?;
     sqlx::query(&tally_insert_sql(&under("a.org_id"), &c_own, 1)).bind(tenant).execute(tx.conn()).await?;
     Ok(())
 }

@@ -534,11 +534,14 @@ impl Scoped<'_> {
     /// Lists issued in the org's subtree or carrying tasks assigned into it.
     pub async fn lists(&self, org_id: i64) -> StoreResult<Vec<TaskList>> {
         self.org(org_id).await?;
+        // Both halves are index ranges: the lists issued by each org of the
+        // subtree, and the lists the subtree's roll-up row names (reading
+        // the subtree's tasks for that was 1.3 ms at an enterprise of M).
         let sql = "SELECT l.id, l.org_id, o.name, l.kind, l.name, l.year, l.source, l.procedure_id, l.framework_id \
-             FROM task_lists l JOIN orgs o ON o.tenant_id = l.tenant_id AND o.id = l.org_id WHERE l.tenant_id = $1 AND ( \
-             l.org_id IN (SELECT descendant_id FROM org_closure WHERE tenant_id = $1 AND ancestor_id = $2) \
-             OR l.id IN (SELECT t.list_id FROM tasks t WHERE t.tenant_id = $1 AND t.org_id IN \
-                (SELECT descendant_id FROM org_closure WHERE tenant_id = $1 AND ancestor_id = $2))) \
+             FROM task_lists l JOIN orgs o ON o.tenant_id = l.tenant_id AND o.id = l.org_id WHERE l.tenant_id = $1 AND l.id IN ( \
+             SELECT k.id FROM task_lists k WHERE k.tenant_id = $1 AND k.org_id IN \
+               (SELECT descendant_id FROM org_closure WHERE tenant_id = $1 AND ancestor_id = $2) \
+             UNION SELECT r.list_id FROM list_rollups r WHERE r.tenant_id = $1 AND r.ancestor_id = $2 AND r.n > 0) \
              ORDER BY l.id DESC";
         let rows = sqlx::query(sql).bind(self.p.tenant_id).bind(org_id).fetch_all(&self.db.pool).await?;
         rows.iter().map(list_from).collect()

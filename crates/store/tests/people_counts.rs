@@ -96,14 +96,20 @@ async fn check_roster(db: &Db, org: i64, per_page: i64, step: &str) {
     .collect();
     let admin = db.system(1).cli_principal();
     let s = db.scoped(&admin);
-    let mut got = Vec::new();
-    for page in 1..=(ids.len() as i64 / per_page + 2) {
-        let q = RosterQuery { page: Some(page), per_page: Some(per_page), ..Default::default() };
-        let r = s.roster(org, &q).await.unwrap();
-        assert_eq!(r.total, ids.len() as i64, "{:?} after {step}: roster total of {org}", db.backend());
-        got.extend(r.items.iter().map(|p| p.id));
+    // The page size asked for, one page that holds the subtree exactly (read
+    // without a window) and one a person too small.
+    let n = ids.len() as i64;
+    for per_page in [per_page, n.max(1), (n - 1).max(1)] {
+        let mut got = Vec::new();
+        for page in 1..=(n / per_page + 2) {
+            let q = RosterQuery { page: Some(page), per_page: Some(per_page), ..Default::default() };
+            let r = s.roster(org, &q).await.unwrap();
+            assert_eq!(r.total, n, "{:?} after {step}: roster total of {org}", db.backend());
+            assert!(r.items.len() as i64 <= per_page);
+            got.extend(r.items.iter().map(|p| p.id));
+        }
+        assert_eq!(got, ids, "{:?} after {step}: roster pages of {org}, {per_page} a page", db.backend());
     }
-    assert_eq!(got, ids, "{:?} after {step}: roster pages of {org}", db.backend());
     // The filtered path (any status) agrees with the windowed one.
     let q = RosterQuery { status: Some("none".into()), per_page: Some(5000), ..Default::default() };
     let none = s.roster(org, &q).await.unwrap();

@@ -36,6 +36,7 @@ async fn snapshot(db: &Db) -> BTreeMap<String, Vec<i64>> {
         ("recording_rollups", "ancestor_id, day", "n, bytes"),
         ("study_item_rollups", "ancestor_id, day, kind", "n"),
         ("task_rollups", "ancestor_id, grain, due, element_id, list_id, state", "n"),
+        ("list_rollups", "ancestor_id, list_id", "n"),
         ("compliance_rollups", "ancestor_id, kind, period, period_start, org_kind, held", "orgs, orgs, orgs"),
     ] {
         let key_cols = keys.split(", ").count();
@@ -71,7 +72,30 @@ async fn exact(db: &Db, step: &str) -> usize {
         .take(10)
         .collect();
     assert!(diff.is_empty(), "{step}: roll-ups differ from a rebuild:\n{}", diff.join("\n"));
+    lists_as_defined(db, step).await;
     kept.len()
+}
+
+/// Every org's lists page (read through `list_rollups`) is what its
+/// definition says: the lists issued in the subtree and those carrying a
+/// task assigned into it, newest first.
+async fn lists_as_defined(db: &Db, step: &str) {
+    let admin = db.system(1).cli_principal();
+    let s = db.scoped(&admin);
+    for org in ids(db, "SELECT id FROM orgs WHERE tenant_id = 1 ORDER BY id").await {
+        let want = ids(
+            db,
+            &format!(
+                "SELECT l.id FROM task_lists l WHERE l.tenant_id = 1 AND ( \
+                 l.org_id IN (SELECT descendant_id FROM org_closure WHERE tenant_id = 1 AND ancestor_id = {org}) \
+                 OR EXISTS (SELECT 1 FROM tasks t JOIN org_closure c ON c.tenant_id = t.tenant_id AND c.descendant_id = t.org_id \
+                   WHERE t.tenant_id = 1 AND t.list_id = l.id AND c.ancestor_id = {org})) ORDER BY l.id DESC"
+            ),
+        )
+        .await;
+        let got: Vec<i64> = s.lists(org).await.unwrap().iter().map(|l| l.id).collect();
+        assert_eq!(got, want, "{step}: lists of org {org}");
+    }
 }
 
 fn mp4(len: usize) -> Vec<u8> {
