@@ -132,7 +132,13 @@ impl Db {
                             // 4 MiB of page cache per connection: the hot pages (tree,
                             // indexes) fit, the OS caches the rest of the file, and eight
                             // connections of 16 MiB each made the server 220 MiB at M.
-                            conn.execute("PRAGMA cache_size = -4096").await?;
+                            // `DANGJIAN_SQLITE_CACHE_MIB` sets it for a machine with memory to spare.
+                            let cache_kib = std::env::var("DANGJIAN_SQLITE_CACHE_MIB")
+                                .ok()
+                                .and_then(|v| v.parse::<i64>().ok())
+                                .filter(|n| *n > 0)
+                                .map_or(4096, |n| n * 1024);
+                            conn.execute(format!("PRAGMA cache_size = -{cache_kib}").as_str()).await?;
                             conn.execute("PRAGMA temp_store = MEMORY").await?;
                             // `DANGJIAN_SQLITE_MMAP` (bytes) reads the file through a memory
                             // map instead of copying pages in: mixed reads at M went from
