@@ -252,6 +252,8 @@ else
     BENCH_TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
     "$BENCH_TARGET/debug/dangjian-bench" --scale S --db both --pg-url "$DANGJIAN_TEST_PG_URL" \
         --runs 3 --duration 1 --clients 16 --work "$BENCH_TARGET/bench-smoke" --out "$BENCH_TARGET/bench-smoke.json"
+    # The driver comparison on the database the smoke run left: it runs, and the drivers agree.
+    "$BENCH_TARGET/debug/dangjian-bench-drivers" "$BENCH_TARGET/bench-smoke/sqlite-S/dangjian.db" 20
 fi
 
 end_step

@@ -56,7 +56,9 @@ pub struct Person {
     pub version: i64,
 }
 
-pub(crate) const PERSON_SELECT: &str = "SELECT p.id, p.org_id, o.name, p.cell_id, c.name, p.name, p.gender, p.birth_date, \
+/// The columns of a person as rosters and the person page show them (no
+/// ciphertexts). Public for the driver comparison in `dangjian-bench-drivers`.
+pub const PERSON_SELECT: &str = "SELECT p.id, p.org_id, o.name, p.cell_id, c.name, p.name, p.gender, p.birth_date, \
     p.id_number_masked, p.phone_masked, p.status, p.applied_on, p.activist_on, p.candidate_on, p.probationary_on, p.full_on, \
     p.work_unit, p.position, p.talent_pool, p.workers_representative, p.version \
     FROM people p JOIN orgs o ON o.tenant_id = p.tenant_id AND o.id = p.org_id \

@@ -99,6 +99,13 @@ pub struct Scoped<'a> {
     ancestry: Mutex<HashMap<i64, Lineage>>,
 }
 
+/// An org's lineage (itself and every org above it, nearest first) with the
+/// rows and stored people counts: run once per request that names an org.
+/// Public for the driver comparison in `dangjian-bench-drivers`.
+pub const LINEAGE_SELECT: &str = "SELECT c.depth, o.id, o.parent_id, o.kind, o.name, o.overseas, o.established_on, \
+    o.dissolved_on, o.depth, o.people_count FROM org_closure c JOIN orgs o ON o.tenant_id = c.tenant_id AND o.id = c.ancestor_id \
+    WHERE c.tenant_id = $1 AND c.descendant_id = $2 ORDER BY c.depth";
+
 impl<'a> Scoped<'a> {
     pub(crate) fn new(db: &'a Db, p: &'a Principal) -> Self {
         Scoped { db, p, ancestry: Mutex::new(HashMap::new()) }
@@ -145,20 +152,12 @@ impl<'a> Scoped<'a> {
         }
     }
 
-    /// The org's lineage, from the memo or one statement.
+    /// The org's lineage, from the memo or one statement ([`LINEAGE_SELECT`]).
     pub(crate) async fn lineage_of(&self, org_id: i64) -> StoreResult<Lineage> {
         if let Some(l) = self.ancestry.lock().unwrap_or_else(|e| e.into_inner()).get(&org_id) {
             return Ok(l.clone());
         }
-        let rows = sqlx::query(
-            "SELECT c.depth, o.id, o.parent_id, o.kind, o.name, o.overseas, o.established_on, o.dissolved_on, o.depth, o.people_count \
-             FROM org_closure c JOIN orgs o ON o.tenant_id = c.tenant_id AND o.id = c.ancestor_id \
-             WHERE c.tenant_id = $1 AND c.descendant_id = $2 ORDER BY c.depth",
-        )
-        .bind(self.p.tenant_id)
-        .bind(org_id)
-        .fetch_all(&self.db.pool)
-        .await?;
+        let rows = sqlx::query(LINEAGE_SELECT).bind(self.p.tenant_id).bind(org_id).fetch_all(&self.db.pool).await?;
         let l = Arc::new(
             rows.iter()
                 .map(|r| {
