@@ -13,7 +13,6 @@
 //! ```text
 //! target/release/dangjian-bench-drivers target/bench-work/sqlite-M/dangjian.db
 //! ```
-#![allow(clippy::disallowed_methods)]
 
 use std::time::Instant;
 
