@@ -46,15 +46,20 @@ impl Org {
 const ORG_COLS: &str = "id, parent_id, kind, name, overseas, established_on, dissolved_on, depth";
 
 fn org_from(r: &AnyRow) -> StoreResult<Org> {
+    org_from_at(r, 0)
+}
+
+/// An org from the [`ORG_COLS`] columns starting at column `at` of `r`.
+pub(crate) fn org_from_at(r: &AnyRow, at: usize) -> StoreResult<Org> {
     Ok(Org {
-        id: r.try_get(0)?,
-        parent_id: r.try_get(1)?,
-        kind: r.try_get(2)?,
-        name: r.try_get(3)?,
-        overseas: r.try_get::<i64, _>(4)? != 0,
-        established_on: r.try_get(5)?,
-        dissolved_on: r.try_get(6)?,
-        depth: r.try_get(7)?,
+        id: r.try_get(at)?,
+        parent_id: r.try_get(at + 1)?,
+        kind: r.try_get(at + 2)?,
+        name: r.try_get(at + 3)?,
+        overseas: r.try_get::<i64, _>(at + 4)? != 0,
+        established_on: r.try_get(at + 5)?,
+        dissolved_on: r.try_get(at + 6)?,
+        depth: r.try_get(at + 7)?,
     })
 }
 

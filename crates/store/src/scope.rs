@@ -161,20 +161,7 @@ impl<'a> Scoped<'a> {
         let l = Arc::new(
             rows.iter()
                 .map(|r| {
-                    Ok(Link {
-                        depth: r.try_get(0)?,
-                        org: Org {
-                            id: r.try_get(1)?,
-                            parent_id: r.try_get(2)?,
-                            kind: r.try_get(3)?,
-                            name: r.try_get(4)?,
-                            overseas: r.try_get::<i64, _>(5)? != 0,
-                            established_on: r.try_get(6)?,
-                            dissolved_on: r.try_get(7)?,
-                            depth: r.try_get(8)?,
-                        },
-                        people_count: r.try_get(9)?,
-                    })
+                    Ok(Link { depth: r.try_get(0)?, org: crate::orgs::org_from_at(r, 1)?, people_count: r.try_get(9)? })
                 })
                 .collect::<StoreResult<Vec<_>>>()?,
         );
