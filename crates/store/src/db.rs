@@ -14,6 +14,7 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::crypto::Crypto;
 use crate::error::StoreResult;
+use crate::read::Readers;
 use crate::scope::{Principal, Scoped};
 use crate::DEFAULT_TENANT;
 
@@ -40,6 +41,8 @@ pub struct Db {
     backend: Backend,
     pub(crate) crypto: Arc<Crypto>,
     write_gate: Option<Arc<Mutex<()>>>,
+    /// SQLite's read connections (see [`crate::read`]); `None` on PostgreSQL.
+    pub(crate) readers: Option<Arc<Readers>>,
 }
 
 /// A write transaction. On SQLite it also holds the write gate until it ends.
@@ -103,6 +106,16 @@ impl std::ops::DerefMut for WriteTx {
     }
 }
 
+/// Page cache per SQLite connection, in KiB: `DANGJIAN_SQLITE_CACHE_MIB`, 4 MiB by default.
+fn sqlite_cache_kib() -> i64 {
+    std::env::var("DANGJIAN_SQLITE_CACHE_MIB").ok().and_then(|v| v.parse::<i64>().ok()).filter(|n| *n > 0).map_or(4096, |n| n * 1024)
+}
+
+/// Bytes of the file each SQLite connection maps: `DANGJIAN_SQLITE_MMAP`, none by default.
+fn sqlite_mmap() -> Option<i64> {
+    std::env::var("DANGJIAN_SQLITE_MMAP").ok().and_then(|v| v.parse::<i64>().ok())
+}
+
 impl Db {
     /// Opens `url` (`sqlite://path` or `postgres://…`) and runs pending migrations.
     pub async fn open(url: &str, crypto: Crypto) -> StoreResult<Db> {
@@ -133,21 +146,14 @@ impl Db {
                             // indexes) fit, the OS caches the rest of the file, and eight
                             // connections of 16 MiB each made the server 220 MiB at M.
                             // `DANGJIAN_SQLITE_CACHE_MIB` sets it for a machine with memory to spare.
-                            let cache_kib = std::env::var("DANGJIAN_SQLITE_CACHE_MIB")
-                                .ok()
-                                .and_then(|v| v.parse::<i64>().ok())
-                                .filter(|n| *n > 0)
-                                .map_or(4096, |n| n * 1024);
-                            conn.execute(format!("PRAGMA cache_size = -{cache_kib}").as_str()).await?;
+                            conn.execute(format!("PRAGMA cache_size = -{}", sqlite_cache_kib()).as_str()).await?;
                             conn.execute("PRAGMA temp_store = MEMORY").await?;
                             // `DANGJIAN_SQLITE_MMAP` (bytes) reads the file through a memory
                             // map instead of copying pages in: mixed reads at M went from
                             // 2,100 to 2,700 requests/s, but each connection maps the file
                             // and its touched pages count as resident (RSS 2 GB), so it is
                             // off unless asked for.
-                            if let Some(n) =
-                                std::env::var("DANGJIAN_SQLITE_MMAP").ok().and_then(|v| v.parse::<i64>().ok())
-                            {
+                            if let Some(n) = sqlite_mmap() {
                                 conn.execute(format!("PRAGMA mmap_size = {n}").as_str()).await?;
                             }
                             Ok(())
@@ -174,13 +180,26 @@ impl Db {
                     .await?
             }
         };
-        let db = Db {
+        let mut db = Db {
             pool,
             backend,
             crypto: Arc::new(crypto),
             write_gate: (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(()))),
+            readers: None,
         };
         MIGRATOR.run(&db.pool).await.map_err(|e| crate::StoreError::Internal(format!("migration failed: {e}")))?;
+        if backend == Backend::Sqlite {
+            // After the migrations: the read connections see the final schema.
+            let file = url.parse::<sqlx::sqlite::SqliteConnectOptions>()?.get_filename().to_path_buf();
+            // One per runtime worker and one spare: a statement never holds
+            // one across an await, so a worker needs at most one at a time.
+            let count = std::env::var("DANGJIAN_SQLITE_READERS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .filter(|n| *n > 0)
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()) + 1);
+            db.readers = Some(Arc::new(Readers::open(&file, count, sqlite_cache_kib(), sqlite_mmap())?));
+        }
         crate::rollups::rebuild_if_pending(&db).await?;
         db.ensure_tenant(DEFAULT_TENANT, "默认单位").await?;
         db.check_people_counts().await?;

@@ -47,6 +47,7 @@ pub mod generate;
 pub mod import;
 pub mod orgs;
 pub mod people;
+pub mod read;
 pub mod rollups;
 pub mod scope;
 pub mod seed;

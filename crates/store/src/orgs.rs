@@ -14,14 +14,14 @@ use dangjian_domain::term::{self, TermAlert};
 use dangjian_domain::Code;
 use serde::Serialize;
 use serde_json::json;
-use sqlx::any::AnyRow;
-use sqlx::Row;
+use sqlx::Row as _;
 use utoipa::ToSchema;
 
 use crate::audit::{append, Change};
 use crate::date_text;
 use crate::db::{next_ids, WriteTx};
 use crate::error::{StoreError, StoreResult};
+use crate::read::Row;
 use crate::scope::{OrgFilter, Scoped};
 
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
@@ -45,18 +45,18 @@ impl Org {
 
 const ORG_COLS: &str = "id, parent_id, kind, name, overseas, established_on, dissolved_on, depth";
 
-fn org_from(r: &AnyRow) -> StoreResult<Org> {
+fn org_from(r: &Row) -> StoreResult<Org> {
     org_from_at(r, 0)
 }
 
 /// An org from the [`ORG_COLS`] columns starting at column `at` of `r`.
-pub(crate) fn org_from_at(r: &AnyRow, at: usize) -> StoreResult<Org> {
+pub(crate) fn org_from_at(r: &Row, at: usize) -> StoreResult<Org> {
     Ok(Org {
         id: r.try_get(at)?,
         parent_id: r.try_get(at + 1)?,
         kind: r.try_get(at + 2)?,
         name: r.try_get(at + 3)?,
-        overseas: r.try_get::<i64, _>(at + 4)? != 0,
+        overseas: r.try_get::<i64>(at + 4)? != 0,
         established_on: r.try_get(at + 5)?,
         dissolved_on: r.try_get(at + 6)?,
         depth: r.try_get(at + 7)?,
@@ -436,7 +436,7 @@ impl Scoped<'_> {
 
     async fn fetch_org(&self, id: i64) -> StoreResult<Org> {
         let sql = format!("SELECT {ORG_COLS} FROM orgs WHERE tenant_id = $1 AND id = $2");
-        let row = sqlx::query(&sql).bind(self.p.tenant_id).bind(id).fetch_optional(&self.db.pool).await?;
+        let row = self.db.read_opt(&sql, crate::args![self.p.tenant_id, id]).await?;
         org_from(&row.ok_or(StoreError::NotFound)?)
     }
 
@@ -465,7 +465,7 @@ impl Scoped<'_> {
                 pred.replacen("o.id IN", "o.parent_id IN", 1)
             ),
         };
-        let rows = sqlx::query(&sql).bind(self.p.tenant_id).fetch_all(&self.db.pool).await?;
+        let rows = self.db.read(&sql, crate::args![self.p.tenant_id]).await?;
         rows.iter().map(org_from).collect()
     }
 
@@ -473,15 +473,9 @@ impl Scoped<'_> {
     /// stored people count and the active children, in one statement.
     pub async fn children(&self, id: i64) -> StoreResult<Vec<OrgSummary>> {
         self.org(id).await?;
-        let rows = sqlx::query(
-            "SELECT o.id, o.parent_id, o.kind, o.name, o.overseas, o.established_on, o.dissolved_on, o.depth, o.people_count, \
+        let rows = self.db.read("SELECT o.id, o.parent_id, o.kind, o.name, o.overseas, o.established_on, o.dissolved_on, o.depth, o.people_count, \
              (SELECT COUNT(*) FROM orgs k WHERE k.tenant_id = o.tenant_id AND k.parent_id = o.id AND k.dissolved_on IS NULL) \
-             FROM orgs o WHERE o.tenant_id = $1 AND o.parent_id = $2 AND o.dissolved_on IS NULL ORDER BY o.kind, o.name",
-        )
-        .bind(self.p.tenant_id)
-        .bind(id)
-        .fetch_all(&self.db.pool)
-        .await?;
+             FROM orgs o WHERE o.tenant_id = $1 AND o.parent_id = $2 AND o.dissolved_on IS NULL ORDER BY o.kind, o.name", crate::args![self.p.tenant_id, id]).await?;
         rows.iter()
             .map(|r| Ok(OrgSummary { org: org_from(r)?, people_count: r.try_get(8)?, child_count: r.try_get(9)? }))
             .collect()
@@ -510,7 +504,7 @@ impl Scoped<'_> {
             limit.clamp(1, 200)
         );
         let pattern = format!("%{}%", q.replace(['%', '_'], ""));
-        let rows = sqlx::query(&sql).bind(self.p.tenant_id).bind(pattern).fetch_all(&self.db.pool).await?;
+        let rows = self.db.read(&sql, crate::args![self.p.tenant_id, pattern]).await?;
         rows.iter().map(org_from).collect()
     }
 
@@ -520,7 +514,7 @@ impl Scoped<'_> {
         let sql = "SELECT o.id, o.parent_id, o.kind, o.name, o.overseas, o.established_on, o.dissolved_on, o.depth \
              FROM org_closure c JOIN orgs o ON o.tenant_id = c.tenant_id AND o.id = c.descendant_id \
              WHERE c.tenant_id = $1 AND c.ancestor_id = $2 ORDER BY o.depth, o.name";
-        let rows = sqlx::query(sql).bind(self.p.tenant_id).bind(id).fetch_all(&self.db.pool).await?;
+        let rows = self.db.read(&sql, crate::args![self.p.tenant_id, id]).await?;
         rows.iter().map(org_from).collect()
     }
 
@@ -542,7 +536,7 @@ impl Scoped<'_> {
                UNION SELECT id FROM org_events{merged_index} WHERE tenant_id = $1 AND merged_into_id = $2) \
              ORDER BY effective_on DESC, id DESC"
         );
-        let rows = sqlx::query(&sql).bind(self.p.tenant_id).bind(id).fetch_all(&self.db.pool).await?;
+        let rows = self.db.read(&sql, crate::args![self.p.tenant_id, id]).await?;
         rows.iter()
             .map(|r| {
                 Ok(OrgEventRow {
@@ -567,14 +561,8 @@ impl Scoped<'_> {
     /// Visibility is judged on today's tree: the caller must read `id` now.
     pub async fn tree_as_of(&self, id: i64, date: NaiveDate) -> StoreResult<Vec<dorg::OrgAsOf>> {
         self.org(id).await?;
-        let rows = sqlx::query(
-            "SELECT id, org_id, kind, effective_on, org_kind, new_name, new_parent_id, merged_into_id \
-             FROM org_events WHERE tenant_id = $1 AND effective_on <= $2",
-        )
-        .bind(self.p.tenant_id)
-        .bind(date_text(date))
-        .fetch_all(&self.db.pool)
-        .await?;
+        let rows = self.db.read("SELECT id, org_id, kind, effective_on, org_kind, new_name, new_parent_id, merged_into_id \
+             FROM org_events WHERE tenant_id = $1 AND effective_on <= $2", crate::args![self.p.tenant_id, date_text(date)]).await?;
         let mut events = Vec::with_capacity(rows.len());
         for r in &rows {
             let kind: String = r.try_get(2)?;
@@ -583,7 +571,7 @@ impl Scoped<'_> {
                 seq: r.try_get(0)?,
                 org_id: r.try_get(1)?,
                 kind: OrgEventKind::parse(&kind).map_err(|_| StoreError::Internal(format!("event kind {kind}")))?,
-                effective_on: parse_date(&r.try_get::<String, _>(3)?),
+                effective_on: parse_date(&r.try_get::<String>(3)?),
                 org_kind: org_kind.and_then(|k| OrgKind::parse(&k).ok()),
                 name: r.try_get(5)?,
                 parent_id: r.try_get(6)?,
@@ -610,15 +598,7 @@ impl Scoped<'_> {
     }
 
     async fn check_sibling_name(&self, parent: i64, name: &str, except: Option<i64>) -> StoreResult<()> {
-        let n: i64 = sqlx::query(
-            "SELECT COUNT(*) FROM orgs WHERE tenant_id = $1 AND parent_id = $2 AND name = $3 AND dissolved_on IS NULL AND id <> $4",
-        )
-        .bind(self.p.tenant_id)
-        .bind(parent)
-        .bind(name)
-        .bind(except.unwrap_or(-1))
-        .fetch_one(&self.db.pool)
-        .await?
+        let n: i64 = self.db.read_one("SELECT COUNT(*) FROM orgs WHERE tenant_id = $1 AND parent_id = $2 AND name = $3 AND dissolved_on IS NULL AND id <> $4", crate::args![self.p.tenant_id, parent, name, except.unwrap_or(-1)]).await?
         .try_get(0)?;
         if n > 0 {
             return Err(StoreError::field("name", Code::NameDuplicate));
@@ -764,14 +744,7 @@ impl Scoped<'_> {
             return Err(StoreError::field("parent_id", Code::ParentKind));
         }
         let t = self.p.tenant_id;
-        let inside: i64 = sqlx::query(
-            "SELECT COUNT(*) FROM org_closure WHERE tenant_id = $1 AND ancestor_id = $2 AND descendant_id = $3",
-        )
-        .bind(t)
-        .bind(id)
-        .bind(new_parent)
-        .fetch_one(&self.db.pool)
-        .await?
+        let inside: i64 = self.db.read_one("SELECT COUNT(*) FROM org_closure WHERE tenant_id = $1 AND ancestor_id = $2 AND descendant_id = $3", crate::args![t, id, new_parent]).await?
         .try_get(0)?;
         if inside > 0 {
             return Err(StoreError::field("parent_id", Code::MoveIntoSelf));
@@ -839,18 +812,10 @@ impl Scoped<'_> {
         let org = self.structure_target(id).await?;
         let t = self.p.tenant_id;
         let kids: i64 =
-            sqlx::query("SELECT COUNT(*) FROM orgs WHERE tenant_id = $1 AND parent_id = $2 AND dissolved_on IS NULL")
-                .bind(t)
-                .bind(id)
-                .fetch_one(&self.db.pool)
-                .await?
+            self.db.read_one("SELECT COUNT(*) FROM orgs WHERE tenant_id = $1 AND parent_id = $2 AND dissolved_on IS NULL", crate::args![t, id]).await?
                 .try_get(0)?;
         let people: i64 =
-            sqlx::query("SELECT COUNT(*) FROM people WHERE tenant_id = $1 AND (org_id = $2 OR cell_id = $2)")
-                .bind(t)
-                .bind(id)
-                .fetch_one(&self.db.pool)
-                .await?
+            self.db.read_one("SELECT COUNT(*) FROM people WHERE tenant_id = $1 AND (org_id = $2 OR cell_id = $2)", crate::args![t, id]).await?
                 .try_get(0)?;
         let target = match into {
             Some(target) => {
@@ -865,14 +830,7 @@ impl Scoped<'_> {
                 if tg.kind() != org.kind() && !(people > 0 && tg.kind().registers_members()) {
                     return Err(StoreError::field("merged_into_id", Code::ParentKind));
                 }
-                let inside: i64 = sqlx::query(
-                    "SELECT COUNT(*) FROM org_closure WHERE tenant_id = $1 AND ancestor_id = $2 AND descendant_id = $3",
-                )
-                .bind(t)
-                .bind(id)
-                .bind(target)
-                .fetch_one(&self.db.pool)
-                .await?
+                let inside: i64 = self.db.read_one("SELECT COUNT(*) FROM org_closure WHERE tenant_id = $1 AND ancestor_id = $2 AND descendant_id = $3", crate::args![t, id, target]).await?
                 .try_get(0)?;
                 if inside > 0 {
                     return Err(StoreError::field("merged_into_id", Code::MoveIntoSelf));
@@ -1009,13 +967,7 @@ impl Scoped<'_> {
 
     pub async fn terms(&self, org_id: i64) -> StoreResult<Vec<Term>> {
         self.org(org_id).await?;
-        let rows = sqlx::query(
-            "SELECT id, org_id, number, started_on, due_on, ended_on, doc_no FROM terms WHERE tenant_id = $1 AND org_id = $2 ORDER BY number DESC",
-        )
-        .bind(self.p.tenant_id)
-        .bind(org_id)
-        .fetch_all(&self.db.pool)
-        .await?;
+        let rows = self.db.read("SELECT id, org_id, number, started_on, due_on, ended_on, doc_no FROM terms WHERE tenant_id = $1 AND org_id = $2 ORDER BY number DESC", crate::args![self.p.tenant_id, org_id]).await?;
         rows.iter().map(term_from).collect()
     }
 
@@ -1090,7 +1042,7 @@ impl Scoped<'_> {
             ));
         }
         sql.push_str(" ORDER BY t.due_on, o.name LIMIT 1000");
-        let rows = sqlx::query(&sql).bind(self.p.tenant_id).bind(horizon).fetch_all(&self.db.pool).await?;
+        let rows = self.db.read(&sql, crate::args![self.p.tenant_id, horizon]).await?;
         rows.iter()
             .map(|r| {
                 let org = org_from(r)?;
@@ -1113,16 +1065,10 @@ impl Scoped<'_> {
 
     pub async fn office_holders(&self, org_id: i64) -> StoreResult<Vec<OfficeHolder>> {
         self.org(org_id).await?;
-        let rows = sqlx::query(
-            "SELECT h.id, h.org_id, h.person_id, p.name, h.position, h.started_on, h.ended_on FROM office_holders h \
+        let rows = self.db.read("SELECT h.id, h.org_id, h.person_id, p.name, h.position, h.started_on, h.ended_on FROM office_holders h \
              JOIN people p ON p.tenant_id = h.tenant_id AND p.id = h.person_id \
              WHERE h.tenant_id = $1 AND h.org_id = $2 \
-             ORDER BY CASE WHEN h.ended_on IS NULL THEN 0 ELSE 1 END, CASE h.position WHEN 'secretary' THEN 0 WHEN 'deputy_secretary' THEN 1 ELSE 2 END, h.started_on",
-        )
-        .bind(self.p.tenant_id)
-        .bind(org_id)
-        .fetch_all(&self.db.pool)
-        .await?;
+             ORDER BY CASE WHEN h.ended_on IS NULL THEN 0 ELSE 1 END, CASE h.position WHEN 'secretary' THEN 0 WHEN 'deputy_secretary' THEN 1 ELSE 2 END, h.started_on", crate::args![self.p.tenant_id, org_id]).await?;
         rows.iter()
             .map(|r| {
                 Ok(OfficeHolder {
@@ -1240,14 +1186,8 @@ impl Scoped<'_> {
     /// Partnerships the org takes part in, on either side.
     pub async fn partnerships(&self, org_id: i64) -> StoreResult<Vec<Partnership>> {
         self.org(org_id).await?;
-        let rows = sqlx::query(
-            "SELECT id, org_id, partner_org_id, partner_name, partner_kind, started_on, ended_on, note FROM partnerships \
-             WHERE tenant_id = $1 AND (org_id = $2 OR partner_org_id = $2) ORDER BY started_on DESC",
-        )
-        .bind(self.p.tenant_id)
-        .bind(org_id)
-        .fetch_all(&self.db.pool)
-        .await?;
+        let rows = self.db.read("SELECT id, org_id, partner_org_id, partner_name, partner_kind, started_on, ended_on, note FROM partnerships \
+             WHERE tenant_id = $1 AND (org_id = $2 OR partner_org_id = $2) ORDER BY started_on DESC", crate::args![self.p.tenant_id, org_id]).await?;
         rows.iter().map(partnership_from).collect()
     }
 
@@ -1311,7 +1251,7 @@ pub(crate) fn alert_state(settings: &Settings, term: &Term, today: NaiveDate) ->
     }
 }
 
-fn term_from(r: &AnyRow) -> StoreResult<Term> {
+fn term_from(r: &Row) -> StoreResult<Term> {
     Ok(Term {
         id: r.try_get(0)?,
         org_id: r.try_get(1)?,
@@ -1323,7 +1263,7 @@ fn term_from(r: &AnyRow) -> StoreResult<Term> {
     })
 }
 
-fn partnership_from(r: &AnyRow) -> StoreResult<Partnership> {
+fn partnership_from(r: &Row) -> StoreResult<Partnership> {
     Ok(Partnership {
         id: r.try_get(0)?,
         org_id: r.try_get(1)?,
@@ -1378,7 +1318,7 @@ pub(crate) async fn insert_partnership(tx: &mut WriteTx, t: i64, p: &Partnership
 impl crate::db::System<'_> {
     pub async fn org(&self, id: i64) -> StoreResult<Org> {
         let sql = format!("SELECT {ORG_COLS} FROM orgs WHERE tenant_id = $1 AND id = $2");
-        let row = sqlx::query(&sql).bind(self.tenant_id).bind(id).fetch_optional(&self.db.pool).await?;
+        let row = self.db.read_opt(&sql, crate::args![self.tenant_id, id]).await?;
         org_from(&row.ok_or(StoreError::NotFound)?)
     }
 
@@ -1432,10 +1372,7 @@ impl crate::db::System<'_> {
     }
 
     pub async fn org_count(&self) -> StoreResult<i64> {
-        Ok(sqlx::query("SELECT COUNT(*) FROM orgs WHERE tenant_id = $1")
-            .bind(self.tenant_id)
-            .fetch_one(&self.db.pool)
-            .await?
+        Ok(self.db.read_one("SELECT COUNT(*) FROM orgs WHERE tenant_id = $1", crate::args![self.tenant_id]).await?
             .try_get(0)?)
     }
 }

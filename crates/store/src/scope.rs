@@ -13,7 +13,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use dangjian_domain::role::{Action, Role};
-use sqlx::Row;
 
 use crate::db::Db;
 use crate::error::{StoreError, StoreResult};
@@ -157,7 +156,7 @@ impl<'a> Scoped<'a> {
         if let Some(l) = self.ancestry.lock().unwrap_or_else(|e| e.into_inner()).get(&org_id) {
             return Ok(l.clone());
         }
-        let rows = sqlx::query(LINEAGE_SELECT).bind(self.p.tenant_id).bind(org_id).fetch_all(&self.db.pool).await?;
+        let rows = self.db.read(LINEAGE_SELECT, crate::args![self.p.tenant_id, org_id]).await?;
         let l = Arc::new(
             rows.iter()
                 .map(|r| {
