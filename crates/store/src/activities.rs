@@ -24,14 +24,13 @@ use dangjian_domain::role::Action;
 use dangjian_domain::task::ListKind;
 use dangjian_domain::{Code, Locale};
 use serde::{Deserialize, Serialize};
-use sqlx::any::AnyRow;
-use sqlx::Row;
 use utoipa::ToSchema;
 
 use crate::audit::{append, Change};
 use crate::date_text;
 use crate::db::{next_ids, WriteTx};
 use crate::error::{on_unique, StoreError, StoreResult};
+use crate::read::{Arg, Row};
 use crate::rollups;
 use crate::scope::Scoped;
 use crate::tasks::{NewList, Task, TaskInput};
@@ -377,7 +376,7 @@ const ACTIVITY_COLS: &str = "a.id, a.org_id, o.name, a.kind, a.status, a.topic, 
     a.absent, a.on_leave, a.sit_ins, a.voting_expected, a.voting_present, a.version, a.updated_at";
 const ACTIVITY_FROM: &str = "FROM activities a JOIN orgs o ON o.tenant_id = a.tenant_id AND o.id = a.org_id";
 
-fn activity_from(r: &AnyRow) -> StoreResult<Activity> {
+fn activity_from(r: &Row) -> StoreResult<Activity> {
     let kind: String = r.try_get(3)?;
     let tally = Tally {
         expected: r.try_get(16)?,
@@ -415,7 +414,7 @@ fn activity_from(r: &AnyRow) -> StoreResult<Activity> {
     })
 }
 
-fn campaign_from(r: &AnyRow) -> StoreResult<Campaign> {
+fn campaign_from(r: &Row) -> StoreResult<Campaign> {
     Ok(Campaign {
         id: r.try_get(0)?,
         org_id: r.try_get(1)?,
@@ -427,7 +426,7 @@ fn campaign_from(r: &AnyRow) -> StoreResult<Campaign> {
     })
 }
 
-fn item_from(r: &AnyRow) -> StoreResult<StudyItem> {
+fn item_from(r: &Row) -> StoreResult<StudyItem> {
     Ok(StudyItem {
         id: r.try_get(0)?,
         org_id: r.try_get(1)?,
@@ -507,12 +506,7 @@ impl<'a> Scoped<'a> {
                 builtin: true,
             })
             .collect();
-        let rows = sqlx::query(
-            "SELECT key, name_zh, name_en FROM activity_kinds WHERE tenant_id = $1 AND archived = 0 ORDER BY created_at, key",
-        )
-        .bind(self.tenant_id())
-        .fetch_all(&self.db().pool)
-        .await?;
+        let rows = self.db().read("SELECT key, name_zh, name_en FROM activity_kinds WHERE tenant_id = $1 AND archived = 0 ORDER BY created_at, key", crate::args![self.tenant_id()]).await?;
         for r in rows {
             out.push(ActivityKind {
                 key: r.try_get(0)?,
@@ -596,33 +590,27 @@ impl<'a> Scoped<'a> {
         let org = self.org(org_id).await?;
         let t = self.tenant_id();
         let rows = if matches!(kind, "committee_meeting" | "study_group_session" | "democratic_life_meeting") {
-            sqlx::query(
-                "SELECT DISTINCT p.id, p.name, p.status FROM office_holders h JOIN people p ON p.tenant_id = h.tenant_id AND p.id = h.person_id \
-                 WHERE h.tenant_id = $1 AND h.org_id = $2 AND h.ended_on IS NULL ORDER BY p.name, p.id",
-            )
-            .bind(t)
-            .bind(org_id)
-            .fetch_all(&self.db().pool)
-            .await?
+            self.db().read("SELECT DISTINCT p.id, p.name, p.status FROM office_holders h JOIN people p ON p.tenant_id = h.tenant_id AND p.id = h.person_id \
+                 WHERE h.tenant_id = $1 AND h.org_id = $2 AND h.ended_on IS NULL ORDER BY p.name, p.id", crate::args![t, org_id]).await?
         } else if org.kind() == OrgKind::Cell {
-            sqlx::query(
-                "SELECT p.id, p.name, p.status FROM people p WHERE p.tenant_id = $1 AND p.cell_id = $2 \
+            self.db()
+                .read(
+                    "SELECT p.id, p.name, p.status FROM people p WHERE p.tenant_id = $1 AND p.cell_id = $2 \
                  AND p.status IN ('full', 'probationary') ORDER BY p.name, p.id",
-            )
-            .bind(t)
-            .bind(org_id)
-            .fetch_all(&self.db().pool)
-            .await?
+                    crate::args![t, org_id],
+                )
+                .await?
         } else {
-            sqlx::query(&format!(
-                "SELECT p.id, p.name, p.status FROM people p WHERE p.tenant_id = $1 AND p.org_id IN {} \
+            self.db()
+                .read(
+                    &format!(
+                        "SELECT p.id, p.name, p.status FROM people p WHERE p.tenant_id = $1 AND p.org_id IN {} \
                  AND p.status IN ('full', 'probationary') ORDER BY p.name, p.id",
-                subtree("$2")
-            ))
-            .bind(t)
-            .bind(org_id)
-            .fetch_all(&self.db().pool)
-            .await?
+                        subtree("$2")
+                    ),
+                    crate::args![t, org_id],
+                )
+                .await?
         };
         rows.iter()
             .map(|r| {
@@ -641,15 +629,8 @@ impl<'a> Scoped<'a> {
     /// recorder and times from the last record of this kind at this org.
     pub async fn record_defaults(&self, org_id: i64, kind: &str) -> StoreResult<RecordDefaults> {
         let expected = self.expected_list(org_id, kind).await?;
-        let last = sqlx::query(
-            "SELECT id, place, host, recorder, starts_at, ends_at, held_on FROM activities \
-             WHERE tenant_id = $1 AND org_id = $2 AND kind = $3 AND status = 'held' ORDER BY held_on DESC, id DESC LIMIT 1",
-        )
-        .bind(self.tenant_id())
-        .bind(org_id)
-        .bind(kind)
-        .fetch_optional(&self.db().pool)
-        .await?;
+        let last = self.db().read_opt("SELECT id, place, host, recorder, starts_at, ends_at, held_on FROM activities \
+             WHERE tenant_id = $1 AND org_id = $2 AND kind = $3 AND status = 'held' ORDER BY held_on DESC, id DESC LIMIT 1", crate::args![self.tenant_id(), org_id, kind]).await?;
         let mut d = RecordDefaults {
             org_id,
             kind: kind.into(),
@@ -670,14 +651,14 @@ impl<'a> Scoped<'a> {
             d.starts_at = r.try_get(4)?;
             d.ends_at = r.try_get(5)?;
             d.last_held_on = Some(r.try_get(6)?);
-            let rows = sqlx::query(
-                "SELECT person_id FROM activity_attendance WHERE tenant_id = $1 AND activity_id = $2 \
+            let rows = self
+                .db()
+                .read(
+                    "SELECT person_id FROM activity_attendance WHERE tenant_id = $1 AND activity_id = $2 \
                  AND status IN ('absent', 'leave') AND person_id IS NOT NULL",
-            )
-            .bind(self.tenant_id())
-            .bind(id)
-            .fetch_all(&self.db().pool)
-            .await?;
+                    crate::args![self.tenant_id(), id],
+                )
+                .await?;
             d.absent_last_time = rows.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?;
         }
         Ok(d)
@@ -736,10 +717,12 @@ impl<'a> Scoped<'a> {
             }
         }
         if let Some(e) = input.element_id {
-            let n: i64 = sqlx::query("SELECT COUNT(*) FROM framework_elements WHERE tenant_id = $1 AND id = $2")
-                .bind(self.tenant_id())
-                .bind(e)
-                .fetch_one(&self.db().pool)
+            let n: i64 = self
+                .db()
+                .read_one(
+                    "SELECT COUNT(*) FROM framework_elements WHERE tenant_id = $1 AND id = $2",
+                    crate::args![self.tenant_id(), e],
+                )
                 .await?
                 .try_get(0)?;
             if n == 0 {
@@ -971,24 +954,24 @@ impl<'a> Scoped<'a> {
     /// A record with its attendance, visible to readers of its org.
     pub async fn activity(&self, id: i64) -> StoreResult<ActivityDetail> {
         let filter = self.and_filter(Action::Read, "a.org_id").map_err(|_| StoreError::NotFound)?;
-        let row = sqlx::query(&format!(
-            "SELECT {ACTIVITY_COLS} {ACTIVITY_FROM} WHERE a.tenant_id = $1 AND a.id = $2{filter}"
-        ))
-        .bind(self.tenant_id())
-        .bind(id)
-        .fetch_optional(&self.db().pool)
-        .await?
-        .ok_or(StoreError::NotFound)?;
+        let row = self
+            .db()
+            .read_opt(
+                &format!("SELECT {ACTIVITY_COLS} {ACTIVITY_FROM} WHERE a.tenant_id = $1 AND a.id = $2{filter}"),
+                crate::args![self.tenant_id(), id],
+            )
+            .await?
+            .ok_or(StoreError::NotFound)?;
         let activity = activity_from(&row)?;
         let t = self.tenant_id();
-        let lines = sqlx::query(
-            "SELECT person_id, name, status, reason, from_org, voting FROM activity_attendance \
+        let lines = self
+            .db()
+            .read(
+                "SELECT person_id, name, status, reason, from_org, voting FROM activity_attendance \
              WHERE tenant_id = $1 AND activity_id = $2 ORDER BY seq",
-        )
-        .bind(t)
-        .bind(id)
-        .fetch_all(&self.db().pool)
-        .await?;
+                crate::args![t, id],
+            )
+            .await?;
         let attendance = lines
             .iter()
             .map(|r| {
@@ -998,40 +981,38 @@ impl<'a> Scoped<'a> {
                     status: r.try_get(2)?,
                     reason: r.try_get(3)?,
                     from_org: r.try_get(4)?,
-                    voting: r.try_get::<i64, _>(5)? != 0,
+                    voting: r.try_get::<i64>(5)? != 0,
                 })
             })
             .collect::<StoreResult<Vec<_>>>()?;
         let campaign_name = match activity.campaign_id {
-            Some(c) => sqlx::query("SELECT name FROM campaigns WHERE tenant_id = $1 AND id = $2")
-                .bind(t)
-                .bind(c)
-                .fetch_optional(&self.db().pool)
+            Some(c) => self
+                .db()
+                .read_opt("SELECT name FROM campaigns WHERE tenant_id = $1 AND id = $2", crate::args![t, c])
                 .await?
                 .map(|r| r.try_get(0))
                 .transpose()?,
             None => None,
         };
         let element_name = match activity.element_id {
-            Some(e) => sqlx::query("SELECT name FROM framework_elements WHERE tenant_id = $1 AND id = $2")
-                .bind(t)
-                .bind(e)
-                .fetch_optional(&self.db().pool)
+            Some(e) => self
+                .db()
+                .read_opt("SELECT name FROM framework_elements WHERE tenant_id = $1 AND id = $2", crate::args![t, e])
                 .await?
                 .map(|r| r.try_get(0))
                 .transpose()?,
             None => None,
         };
-        let task_ids = sqlx::query(
-            "SELECT task_id FROM activity_tasks WHERE tenant_id = $1 AND activity_id = $2 ORDER BY task_id",
-        )
-        .bind(t)
-        .bind(id)
-        .fetch_all(&self.db().pool)
-        .await?
-        .iter()
-        .map(|r| r.try_get(0))
-        .collect::<Result<_, _>>()?;
+        let task_ids = self
+            .db()
+            .read(
+                "SELECT task_id FROM activity_tasks WHERE tenant_id = $1 AND activity_id = $2 ORDER BY task_id",
+                crate::args![t, id],
+            )
+            .await?
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<Result<_, _>>()?;
         let kind_name = self.kind_name(&activity.kind, Locale::ZhCn).await?;
         Ok(ActivityDetail { activity, kind_name, attendance, campaign_name, element_name, task_ids })
     }
@@ -1063,11 +1044,9 @@ impl<'a> Scoped<'a> {
         }
         let limit = q.limit.unwrap_or(500).clamp(1, 2000);
         sql.push_str(&format!(" ORDER BY a.held_on DESC, a.starts_at DESC, a.id DESC LIMIT {limit}"));
-        let mut query = sqlx::query(&sql).bind(self.tenant_id()).bind(org_id);
-        for b in &binds {
-            query = query.bind(b);
-        }
-        query.fetch_all(&self.db().pool).await?.iter().map(activity_from).collect()
+        let mut args: Vec<Arg> = vec![self.tenant_id().into(), org_id.into()];
+        args.extend(binds.into_iter().map(Arg::from));
+        self.db().read(&sql, &args).await?.iter().map(activity_from).collect()
     }
 
     // ---- 第一议题: 学习 → 研讨 → 落实 → 问效 ----------------------------------
@@ -1099,13 +1078,13 @@ impl<'a> Scoped<'a> {
             Some(l) => l,
             None => {
                 let name = format!("第一议题落实清单（{}年）", year.unwrap_or_default());
-                let existing =
-                    sqlx::query("SELECT id FROM task_lists WHERE tenant_id = $1 AND org_id = $2 AND name = $3")
-                        .bind(self.tenant_id())
-                        .bind(a.org_id)
-                        .bind(&name)
-                        .fetch_optional(&self.db().pool)
-                        .await?;
+                let existing = self
+                    .db()
+                    .read_opt(
+                        "SELECT id FROM task_lists WHERE tenant_id = $1 AND org_id = $2 AND name = $3",
+                        crate::args![self.tenant_id(), a.org_id, &name],
+                    )
+                    .await?;
                 match existing {
                     Some(r) => r.try_get(0)?,
                     None => {
@@ -1259,15 +1238,17 @@ impl<'a> Scoped<'a> {
 
     pub async fn campaign(&self, id: i64) -> StoreResult<Campaign> {
         let filter = self.and_filter(Action::Read, "c.org_id").map_err(|_| StoreError::NotFound)?;
-        let row = sqlx::query(&format!(
-            "SELECT c.id, c.org_id, o.name, c.name, c.starts_on, c.ends_on, c.description FROM campaigns c \
+        let row = self
+            .db()
+            .read_opt(
+                &format!(
+                    "SELECT c.id, c.org_id, o.name, c.name, c.starts_on, c.ends_on, c.description FROM campaigns c \
              JOIN orgs o ON o.tenant_id = c.tenant_id AND o.id = c.org_id WHERE c.tenant_id = $1 AND c.id = $2{filter}"
-        ))
-        .bind(self.tenant_id())
-        .bind(id)
-        .fetch_optional(&self.db().pool)
-        .await?
-        .ok_or(StoreError::NotFound)?;
+                ),
+                crate::args![self.tenant_id(), id],
+            )
+            .await?
+            .ok_or(StoreError::NotFound)?;
         campaign_from(&row)
     }
 
@@ -1283,7 +1264,7 @@ impl<'a> Scoped<'a> {
              ORDER BY c.starts_on DESC, c.id DESC",
             subtree("$2")
         );
-        let rows = sqlx::query(&sql).bind(self.tenant_id()).bind(org_id).fetch_all(&self.db().pool).await?;
+        let rows = self.db().read(&sql, crate::args![self.tenant_id(), org_id]).await?;
         rows.iter().map(campaign_from).collect()
     }
 
@@ -1292,19 +1273,21 @@ impl<'a> Scoped<'a> {
         let campaign = self.campaign(id).await?;
         let t = self.tenant_id();
         let filter = self.and_filter(Action::Read, "a.org_id").unwrap_or_default();
-        let rows = sqlx::query(&format!(
-            "SELECT a.kind, COUNT(*), CAST(COALESCE(SUM(a.present), 0) AS BIGINT) FROM activities a \
+        let rows = self
+            .db()
+            .read(
+                &format!(
+                    "SELECT a.kind, COUNT(*), CAST(COALESCE(SUM(a.present), 0) AS BIGINT) FROM activities a \
              WHERE a.tenant_id = $1 AND a.campaign_id = $2 AND a.status = 'held'{filter} GROUP BY a.kind"
-        ))
-        .bind(t)
-        .bind(id)
-        .fetch_all(&self.db().pool)
-        .await?;
+                ),
+                crate::args![t, id],
+            )
+            .await?;
         let mut by_kind = BTreeMap::new();
         let mut participants = 0;
         for r in rows {
-            by_kind.insert(r.try_get::<String, _>(0)?, r.try_get::<i64, _>(1)?);
-            participants += r.try_get::<i64, _>(2)?;
+            by_kind.insert(r.try_get::<String>(0)?, r.try_get::<i64>(1)?);
+            participants += r.try_get::<i64>(2)?;
         }
         let items = self.study_items_where("s.campaign_id = $2", id).await?;
         let count = |k: &str| items.iter().filter(|i| i.kind == k).count() as i64;
@@ -1321,15 +1304,11 @@ impl<'a> Scoped<'a> {
 
     async fn study_items_where(&self, cond: &str, param: i64) -> StoreResult<Vec<StudyItem>> {
         let filter = self.and_filter(Action::Read, "s.org_id").unwrap_or_default();
-        let rows = sqlx::query(&format!(
+        let rows = self.db().read(&format!(
             "SELECT s.id, s.org_id, o.name, s.campaign_id, s.activity_id, s.kind, s.title, s.body, s.on_date FROM study_items s \
              JOIN orgs o ON o.tenant_id = s.tenant_id AND o.id = s.org_id WHERE s.tenant_id = $1 AND {cond}{filter} \
              ORDER BY s.on_date DESC, s.id DESC LIMIT 1000"
-        ))
-        .bind(self.tenant_id())
-        .bind(param)
-        .fetch_all(&self.db().pool)
-        .await?;
+        ), crate::args![self.tenant_id(), param]).await?;
         rows.iter().map(item_from).collect()
     }
 
@@ -1442,7 +1421,7 @@ impl<'a> Scoped<'a> {
         }
         // Orgs that carry requirements, alive during the period, with the
         // direct child of `org_id` each one sits under.
-        let orgs = sqlx::query(&format!(
+        let orgs = self.db().read(&format!(
             "SELECT o.id, o.name, o.kind, o.established_on, o.dissolved_on, CASE WHEN o.id = $2 THEN '' ELSE COALESCE(p.name, '') END, \
                (SELECT c.ancestor_id FROM org_closure c JOIN orgs ch ON ch.tenant_id = c.tenant_id AND ch.id = c.ancestor_id \
                 WHERE c.tenant_id = $1 AND c.descendant_id = o.id AND ch.parent_id = $2) \
@@ -1450,13 +1429,7 @@ impl<'a> Scoped<'a> {
              WHERE o.tenant_id = $1 AND o.id IN {} AND o.kind IN ({kind_list}) \
                AND o.established_on <= $4 AND (o.dissolved_on IS NULL OR o.dissolved_on >= $3)",
             subtree("$2")
-        ))
-        .bind(t)
-        .bind(org_id)
-        .bind(date_text(from))
-        .bind(date_text(to))
-        .fetch_all(&self.db().pool)
-        .await?;
+        ), crate::args![t, org_id, date_text(from), date_text(to)]).await?;
         // Held activities counted per org, kind and month: every period is
         // whole months, so this is all the rules need. Only the kinds some
         // requirement names, each over the periods it asks about (a monthly
@@ -1477,19 +1450,24 @@ impl<'a> Scoped<'a> {
             .collect::<Vec<_>>();
         // With no span the condition is false, and the statement stays valid.
         let spans = if spans.is_empty() { "1 = 0".to_string() } else { spans.join(" OR ") };
-        let held = sqlx::query(&format!(
+        let held = self
+            .db()
+            .read(
+                &format!(
             "SELECT a.org_id, a.kind, SUBSTR(a.held_on, 1, 7), COUNT(*) FROM activities a WHERE a.tenant_id = $1 \
              AND a.org_id IN {} AND a.status = 'held' AND a.held_on >= $3 AND a.held_on <= $4 AND ({}) \
              GROUP BY a.org_id, a.kind, SUBSTR(a.held_on, 1, 7)",
             subtree("$2"),
             spans
-        ))
-        .bind(t)
-        .bind(org_id)
-        .bind(date_text(Period::Year.start_of(from)))
-        .bind(date_text(Period::Year.end_from(Period::Year.start_of(to))))
-        .fetch_all(&self.db().pool)
-        .await?;
+        ),
+                crate::args![
+                    t,
+                    org_id,
+                    date_text(Period::Year.start_of(from)),
+                    date_text(Period::Year.end_from(Period::Year.start_of(to)))
+                ],
+            )
+            .await?;
         // Kinds are shared, not copied per row: the root reads ~200,000 rows.
         let kind_names: HashMap<&str, std::sync::Arc<str>> =
             reqs.iter().map(|r| (r.activity_kind.as_str(), std::sync::Arc::from(r.activity_kind.as_str()))).collect();
@@ -1511,15 +1489,13 @@ impl<'a> Scoped<'a> {
                 e.push((kind.clone(), month));
             }
         }
-        let child_names: HashMap<i64, (String, String)> =
-            sqlx::query("SELECT id, name, kind FROM orgs WHERE tenant_id = $1 AND parent_id = $2")
-                .bind(t)
-                .bind(org_id)
-                .fetch_all(&self.db().pool)
-                .await?
-                .iter()
-                .map(|r| Ok((r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?))))
-                .collect::<StoreResult<_>>()?;
+        let child_names: HashMap<i64, (String, String)> = self
+            .db()
+            .read("SELECT id, name, kind FROM orgs WHERE tenant_id = $1 AND parent_id = $2", crate::args![t, org_id])
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?))))
+            .collect::<StoreResult<_>>()?;
         let mut by_child: BTreeMap<i64, ComplianceGroup> = BTreeMap::new();
         let mut by_kind: BTreeMap<String, ComplianceGroup> = BTreeMap::new();
         for r in &orgs {
@@ -1620,17 +1596,9 @@ impl<'a> Scoped<'a> {
         let t = self.tenant_id();
         let (f, tt) = (date_text(from), date_text(to));
         // Per-ancestor sums (see `rollups`): one index range of this org.
-        let rows = sqlx::query(
-            "SELECT kind, status, CAST(SUM(n) AS BIGINT), CAST(SUM(expected) AS BIGINT), CAST(SUM(present) AS BIGINT) \
+        let rows = self.db().read("SELECT kind, status, CAST(SUM(n) AS BIGINT), CAST(SUM(expected) AS BIGINT), CAST(SUM(present) AS BIGINT) \
              FROM activity_rollups WHERE tenant_id = $1 AND ancestor_id = $2 AND day >= $3 AND day <= $4 \
-             GROUP BY kind, status",
-        )
-        .bind(t)
-        .bind(org_id)
-        .bind(&f)
-        .bind(&tt)
-        .fetch_all(&self.db().pool)
-        .await?;
+             GROUP BY kind, status", crate::args![t, org_id, &f, &tt]).await?;
         let mut s = ActivityStats {
             by_kind: BTreeMap::new(),
             held: 0,
@@ -1656,24 +1624,22 @@ impl<'a> Scoped<'a> {
                 "held" => {
                     *s.by_kind.entry(kind).or_default() += n;
                     s.held += n;
-                    s.expected += r.try_get::<i64, _>(3)?;
-                    s.present += r.try_get::<i64, _>(4)?;
+                    s.expected += r.try_get::<i64>(3)?;
+                    s.present += r.try_get::<i64>(4)?;
                 }
                 "planned" => s.planned += n,
                 _ => {}
             }
         }
         s.attendance_rate = rules::attendance_rate(s.present, s.expected);
-        let items = sqlx::query(
-            "SELECT kind, CAST(SUM(n) AS BIGINT) FROM study_item_rollups \
+        let items = self
+            .db()
+            .read(
+                "SELECT kind, CAST(SUM(n) AS BIGINT) FROM study_item_rollups \
              WHERE tenant_id = $1 AND ancestor_id = $2 AND day >= $3 AND day <= $4 GROUP BY kind",
-        )
-        .bind(t)
-        .bind(org_id)
-        .bind(&f)
-        .bind(&tt)
-        .fetch_all(&self.db().pool)
-        .await?;
+                crate::args![t, org_id, &f, &tt],
+            )
+            .await?;
         for r in items {
             let kind: String = r.try_get(0)?;
             let n: i64 = r.try_get(1)?;
@@ -1686,16 +1652,8 @@ impl<'a> Scoped<'a> {
         }
         // A recording belongs to the period of its activity; one not yet
         // attached, to the day it was recorded (`rollups::RECORDING_DAY`).
-        let rec = sqlx::query(
-            "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT), CAST(COALESCE(SUM(bytes), 0) AS BIGINT) FROM recording_rollups \
-             WHERE tenant_id = $1 AND ancestor_id = $2 AND day >= $3 AND day <= $4",
-        )
-        .bind(t)
-        .bind(org_id)
-        .bind(&f)
-        .bind(&tt)
-        .fetch_one(&self.db().pool)
-        .await?;
+        let rec = self.db().read_one("SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT), CAST(COALESCE(SUM(bytes), 0) AS BIGINT) FROM recording_rollups \
+             WHERE tenant_id = $1 AND ancestor_id = $2 AND day >= $3 AND day <= $4", crate::args![t, org_id, &f, &tt]).await?;
         s.recordings = rec.try_get(0)?;
         s.recordings_bytes = rec.try_get(1)?;
         let (met, counted) = self.compliance_counts(org_id, from, to, today).await?;
@@ -1741,29 +1699,29 @@ impl<'a> Scoped<'a> {
         // kind; the others come grouped by their dates. Orgs not alive in the
         // window ("gone": dissolved before it, or founded after it) come one
         // row each, with their id.
-        let orgs = sqlx::query(&format!(
-            "SELECT o.kind, CASE WHEN {alive} THEN 0 ELSE o.id END, CASE WHEN {alive} THEN 1 ELSE 0 END, \
+        let orgs = self
+            .db()
+            .read(
+                &format!(
+                    "SELECT o.kind, CASE WHEN {alive} THEN 0 ELSE o.id END, CASE WHEN {alive} THEN 1 ELSE 0 END, \
              CASE WHEN o.established_on > '{earliest}' THEN o.established_on ELSE '' END, o.dissolved_on, COUNT(*) \
              FROM org_closure c JOIN orgs o ON o.tenant_id = c.tenant_id AND o.id = c.descendant_id \
              WHERE c.tenant_id = $1 AND c.ancestor_id = $2 AND o.kind IN ({kind_list}) GROUP BY 1, 2, 3, 4, 5"
-        ))
-        .bind(t)
-        .bind(org_id)
-        .bind(date_text(from))
-        .bind(date_text(to))
-        .fetch_all(&self.db().pool)
-        .await?;
+                ),
+                crate::args![t, org_id, date_text(from), date_text(to)],
+            )
+            .await?;
         // Periods owed, per group alive in the window. A requirement of zero
         // times is met by every period it lists.
         let (mut ended_owed, mut met_free) = (0i64, 0i64);
         let mut gone = Vec::new();
         for r in &orgs {
-            let Ok(kind) = OrgKind::parse(&r.try_get::<String, _>(0)?) else { continue };
+            let Ok(kind) = OrgKind::parse(&r.try_get::<String>(0)?) else { continue };
             let id: i64 = r.try_get(1)?;
             if id != 0 {
                 gone.push(id.to_string());
             }
-            if r.try_get::<i64, _>(2)? == 0 {
+            if r.try_get::<i64>(2)? == 0 {
                 continue;
             }
             let established: String = r.try_get(3)?;
@@ -1818,8 +1776,7 @@ impl<'a> Scoped<'a> {
         if branches.is_empty() {
             return Ok((met_free, met_free + ended_owed));
         }
-        let met_rows =
-            sqlx::query(&branches.join(" UNION ALL ")).bind(t).bind(org_id).fetch_all(&self.db().pool).await?;
+        let met_rows = self.db().read(&branches.join(" UNION ALL "), crate::args![t, org_id]).await?;
         let (mut met, mut met_ended) = (met_free, 0i64);
         for r in &met_rows {
             let i: i64 = r.try_get(0)?;

@@ -7,7 +7,7 @@
 
 use dangjian_domain::audit::{chain_hash, Break, EntryContent, Verifier};
 use serde::Serialize;
-use sqlx::Row;
+use sqlx::Row as _;
 
 use crate::db::WriteTx;
 use crate::error::StoreResult;
@@ -182,11 +182,9 @@ impl Scoped<'_> {
             sql.push_str(&format!(" AND seq < {s}"));
         }
         sql.push_str(&format!(" ORDER BY seq DESC LIMIT {}", q.limit.clamp(1, 500)));
-        let mut query = sqlx::query(&sql).bind(self.p.tenant_id);
-        for b in binds {
-            query = query.bind(b);
-        }
-        let rows = query.fetch_all(&self.db.pool).await?;
+        let mut args = vec![crate::read::Arg::from(self.p.tenant_id)];
+        args.extend(binds.into_iter().map(crate::read::Arg::from));
+        let rows = self.db.read(&sql, &args).await?;
         rows.iter()
             .map(|r| {
                 Ok(AuditEntry {
@@ -217,15 +215,13 @@ pub(crate) async fn verify_tenant(db: &crate::Db, tenant_id: i64) -> StoreResult
     const PAGE: i64 = 10_000;
     let mut verifier = Verifier::default();
     loop {
-        let rows = sqlx::query(
-            "SELECT seq, at, actor, action, entity_type, entity_id, before_json, after_json, prev_hash, hash \
+        let rows = db
+            .read(
+                "SELECT seq, at, actor, action, entity_type, entity_id, before_json, after_json, prev_hash, hash \
              FROM audit_log WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
-        )
-        .bind(tenant_id)
-        .bind(verifier.count())
-        .bind(PAGE)
-        .fetch_all(&db.pool)
-        .await?;
+                crate::args![tenant_id, verifier.count(), PAGE],
+            )
+            .await?;
         for r in &rows {
             let (seq, at, actor, action, et, eid, before, after, prev, hash): (
                 i64,
@@ -261,9 +257,8 @@ pub(crate) async fn verify_tenant(db: &crate::Db, tenant_id: i64) -> StoreResult
                 after: &after,
             };
             if let Err(Break { seq, reason }) = verifier.push(&content, &prev, &hash) {
-                let total: i64 = sqlx::query("SELECT COUNT(*) FROM audit_log WHERE tenant_id = $1")
-                    .bind(tenant_id)
-                    .fetch_one(&db.pool)
+                let total: i64 = db
+                    .read_one("SELECT COUNT(*) FROM audit_log WHERE tenant_id = $1", crate::args![tenant_id])
                     .await?
                     .try_get(0)?;
                 return Ok(ChainStatus {
@@ -279,11 +274,8 @@ pub(crate) async fn verify_tenant(db: &crate::Db, tenant_id: i64) -> StoreResult
         }
     }
     // Entries removed from the end leave the head pointing past them.
-    let head: i64 = sqlx::query("SELECT seq FROM audit_head WHERE tenant_id = $1")
-        .bind(tenant_id)
-        .fetch_one(&db.pool)
-        .await?
-        .try_get(0)?;
+    let head: i64 =
+        db.read_one("SELECT seq FROM audit_head WHERE tenant_id = $1", crate::args![tenant_id]).await?.try_get(0)?;
     if head != verifier.count() {
         return Ok(ChainStatus {
             entries: verifier.count(),

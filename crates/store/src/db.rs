@@ -108,7 +108,11 @@ impl std::ops::DerefMut for WriteTx {
 
 /// Page cache per SQLite connection, in KiB: `DANGJIAN_SQLITE_CACHE_MIB`, 4 MiB by default.
 fn sqlite_cache_kib() -> i64 {
-    std::env::var("DANGJIAN_SQLITE_CACHE_MIB").ok().and_then(|v| v.parse::<i64>().ok()).filter(|n| *n > 0).map_or(4096, |n| n * 1024)
+    std::env::var("DANGJIAN_SQLITE_CACHE_MIB")
+        .ok()
+        .and_then(|v| v.parse::<i64>().ok())
+        .filter(|n| *n > 0)
+        .map_or(4096, |n| n * 1024)
 }
 
 /// Bytes of the file each SQLite connection maps: `DANGJIAN_SQLITE_MMAP`, none by default.

@@ -13,13 +13,13 @@ use dangjian_domain::role::Action;
 use dangjian_domain::Code;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sqlx::any::AnyRow;
-use sqlx::Row;
+use sqlx::Row as _;
 use utoipa::ToSchema;
 
 use crate::audit::{append, Change};
 use crate::db::{next_ids, WriteTx};
 use crate::error::{on_unique, StoreError, StoreResult};
+use crate::read::Row;
 use crate::scope::Scoped;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -100,7 +100,7 @@ fn one() -> f64 {
     1.0
 }
 
-fn framework_from(r: &AnyRow) -> StoreResult<Framework> {
+fn framework_from(r: &Row) -> StoreResult<Framework> {
     Ok(Framework {
         id: r.try_get(0)?,
         org_id: r.try_get(1)?,
@@ -114,7 +114,7 @@ fn framework_from(r: &AnyRow) -> StoreResult<Framework> {
 
 const FW_COLS: &str = "id, org_id, name, year, description, template_key, copied_from";
 
-fn element_from(r: &AnyRow) -> StoreResult<Element> {
+fn element_from(r: &Row) -> StoreResult<Element> {
     Ok(Element {
         id: r.try_get(0)?,
         framework_id: r.try_get(1)?,
@@ -123,7 +123,7 @@ fn element_from(r: &AnyRow) -> StoreResult<Element> {
         name: r.try_get(4)?,
         description: r.try_get(5)?,
         weight: r.try_get(6)?,
-        to_fill: r.try_get::<i64, _>(7)? != 0,
+        to_fill: r.try_get::<i64>(7)? != 0,
     })
 }
 
@@ -264,8 +264,7 @@ impl Scoped<'_> {
             "SELECT COUNT(*) FROM org_closure WHERE tenant_id = $1 AND ancestor_id = $2 AND descendant_id IN ({})",
             grants.join(",")
         );
-        let n: i64 =
-            sqlx::query(&sql).bind(self.p.tenant_id).bind(org_id).fetch_one(&self.db.pool).await?.try_get(0)?;
+        let n: i64 = self.db.read_one(&sql, crate::args![self.p.tenant_id, org_id]).await?.try_get(0)?;
         if n > 0 {
             Ok(())
         } else {
@@ -275,7 +274,7 @@ impl Scoped<'_> {
 
     async fn fetch_framework(&self, id: i64) -> StoreResult<Framework> {
         let sql = format!("SELECT {FW_COLS} FROM frameworks WHERE tenant_id = $1 AND id = $2");
-        let row = sqlx::query(&sql).bind(self.p.tenant_id).bind(id).fetch_optional(&self.db.pool).await?;
+        let row = self.db.read_opt(&sql, crate::args![self.p.tenant_id, id]).await?;
         framework_from(&row.ok_or(StoreError::NotFound)?)
     }
 
@@ -286,7 +285,7 @@ impl Scoped<'_> {
             "SELECT {FW_COLS} FROM frameworks WHERE tenant_id = $1 \
              AND org_id IN (SELECT ancestor_id FROM org_closure WHERE tenant_id = $1 AND descendant_id = $2) ORDER BY year DESC, name"
         );
-        let rows = sqlx::query(&sql).bind(self.p.tenant_id).bind(org_id).fetch_all(&self.db.pool).await?;
+        let rows = self.db.read(&sql, crate::args![self.p.tenant_id, org_id]).await?;
         rows.iter().map(framework_from).collect()
     }
 
@@ -294,30 +293,14 @@ impl Scoped<'_> {
         let framework = self.fetch_framework(id).await?;
         self.framework_readable(framework.org_id).await?;
         let t = self.p.tenant_id;
-        let rows = sqlx::query(
-            "SELECT id, framework_id, parent_id, position, name, description, weight, to_fill FROM framework_elements \
-             WHERE tenant_id = $1 AND framework_id = $2",
-        )
-        .bind(t)
-        .bind(id)
-        .fetch_all(&self.db.pool)
-        .await?;
+        let rows = self.db.read("SELECT id, framework_id, parent_id, position, name, description, weight, to_fill FROM framework_elements \
+             WHERE tenant_id = $1 AND framework_id = $2", crate::args![t, id]).await?;
         let elements = tree_order(rows.iter().map(element_from).collect::<StoreResult<_>>()?);
-        let mechanisms = sqlx::query("SELECT id, element_id, name, description FROM mechanisms WHERE tenant_id = $1 AND framework_id = $2 ORDER BY id")
-            .bind(t)
-            .bind(id)
-            .fetch_all(&self.db.pool)
-            .await?
+        let mechanisms = self.db.read("SELECT id, element_id, name, description FROM mechanisms WHERE tenant_id = $1 AND framework_id = $2 ORDER BY id", crate::args![t, id]).await?
             .iter()
             .map(|r| Ok(Mechanism { id: r.try_get(0)?, element_id: r.try_get(1)?, name: r.try_get(2)?, description: r.try_get(3)? }))
             .collect::<StoreResult<_>>()?;
-        let indicators = sqlx::query(
-            "SELECT id, element_id, name, source, metric, unit, target, weight FROM indicators WHERE tenant_id = $1 AND framework_id = $2 ORDER BY id",
-        )
-        .bind(t)
-        .bind(id)
-        .fetch_all(&self.db.pool)
-        .await?
+        let indicators = self.db.read("SELECT id, element_id, name, source, metric, unit, target, weight FROM indicators WHERE tenant_id = $1 AND framework_id = $2 ORDER BY id", crate::args![t, id]).await?
         .iter()
         .map(|r| {
             Ok(Indicator {
@@ -539,15 +522,14 @@ impl Scoped<'_> {
         let weight = dfw::validate_weight(input.weight).map_err(|c| StoreError::field("weight", c))?;
         let t = self.p.tenant_id;
         if let Some(p) = input.parent_id {
-            let n: i64 = sqlx::query(
-                "SELECT COUNT(*) FROM framework_elements WHERE tenant_id = $1 AND id = $2 AND framework_id = $3",
-            )
-            .bind(t)
-            .bind(p)
-            .bind(framework_id)
-            .fetch_one(&self.db.pool)
-            .await?
-            .try_get(0)?;
+            let n: i64 = self
+                .db
+                .read_one(
+                    "SELECT COUNT(*) FROM framework_elements WHERE tenant_id = $1 AND id = $2 AND framework_id = $3",
+                    crate::args![t, p, framework_id],
+                )
+                .await?
+                .try_get(0)?;
             if n == 0 {
                 return Err(StoreError::field("parent_id", Code::NotFound));
             }
@@ -606,13 +588,7 @@ impl Scoped<'_> {
         weight: f64,
     ) -> StoreResult<Element> {
         let t = self.p.tenant_id;
-        let row = sqlx::query(
-            "SELECT id, framework_id, parent_id, position, name, description, weight, to_fill FROM framework_elements WHERE tenant_id = $1 AND id = $2",
-        )
-        .bind(t)
-        .bind(element_id)
-        .fetch_optional(&self.db.pool)
-        .await?
+        let row = self.db.read_opt("SELECT id, framework_id, parent_id, position, name, description, weight, to_fill FROM framework_elements WHERE tenant_id = $1 AND id = $2", crate::args![t, element_id]).await?
         .ok_or(StoreError::NotFound)?;
         let before = element_from(&row)?;
         let f = self.framework_for_write(before.framework_id).await?;
@@ -647,14 +623,8 @@ impl Scoped<'_> {
 
     /// Whether the element exists in a framework the caller can read.
     pub(crate) async fn element_readable(&self, element_id: i64) -> StoreResult<bool> {
-        let row = sqlx::query(
-            "SELECT f.org_id FROM framework_elements e JOIN frameworks f ON f.tenant_id = e.tenant_id AND f.id = e.framework_id \
-             WHERE e.tenant_id = $1 AND e.id = $2",
-        )
-        .bind(self.p.tenant_id)
-        .bind(element_id)
-        .fetch_optional(&self.db.pool)
-        .await?;
+        let row = self.db.read_opt("SELECT f.org_id FROM framework_elements e JOIN frameworks f ON f.tenant_id = e.tenant_id AND f.id = e.framework_id \
+             WHERE e.tenant_id = $1 AND e.id = $2", crate::args![self.p.tenant_id, element_id]).await?;
         match row {
             Some(r) => Ok(self.framework_readable(r.try_get(0)?).await.is_ok()),
             None => Ok(false),
@@ -671,15 +641,14 @@ impl Scoped<'_> {
         let f = self.framework_for_write(framework_id).await?;
         if let Some(e) = element_id {
             // The element must belong to this framework.
-            let n: i64 = sqlx::query(
-                "SELECT COUNT(*) FROM framework_elements WHERE tenant_id = $1 AND id = $2 AND framework_id = $3",
-            )
-            .bind(self.p.tenant_id)
-            .bind(e)
-            .bind(framework_id)
-            .fetch_one(&self.db.pool)
-            .await?
-            .try_get(0)?;
+            let n: i64 = self
+                .db
+                .read_one(
+                    "SELECT COUNT(*) FROM framework_elements WHERE tenant_id = $1 AND id = $2 AND framework_id = $3",
+                    crate::args![self.p.tenant_id, e, framework_id],
+                )
+                .await?
+                .try_get(0)?;
             if n == 0 {
                 return Err(StoreError::field("element_id", Code::NotFound));
             }

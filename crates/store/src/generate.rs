@@ -191,7 +191,7 @@ impl System<'_> {
                 return Err(StoreError::Conflict(Code::DatabaseNotEmpty));
             }
         }
-        let settings = crate::orgs::load_settings(&self.db.pool, t).await?;
+        let settings = crate::orgs::load_settings(self.db, t).await?;
         let history_from = add_years(today, -3);
         let model = build_model(scale, seed, today, history_from);
         let mut g = Gen {

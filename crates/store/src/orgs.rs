@@ -150,9 +150,8 @@ fn parse_date(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
 }
 
-pub(crate) async fn load_settings(pool: &sqlx::AnyPool, tenant_id: i64) -> StoreResult<Settings> {
-    let row =
-        sqlx::query("SELECT settings_json FROM tenants WHERE id = $1").bind(tenant_id).fetch_optional(pool).await?;
+pub(crate) async fn load_settings(db: &crate::Db, tenant_id: i64) -> StoreResult<Settings> {
+    let row = db.read_opt("SELECT settings_json FROM tenants WHERE id = $1", crate::args![tenant_id]).await?;
     let text: String = match row {
         Some(r) => r.try_get(0)?,
         None => "{}".into(),
@@ -431,7 +430,7 @@ fn org_json(o: &Org) -> serde_json::Value {
 
 impl Scoped<'_> {
     pub async fn settings(&self) -> StoreResult<Settings> {
-        load_settings(&self.db.pool, self.p.tenant_id).await
+        load_settings(self.db, self.p.tenant_id).await
     }
 
     async fn fetch_org(&self, id: i64) -> StoreResult<Org> {
@@ -561,8 +560,14 @@ impl Scoped<'_> {
     /// Visibility is judged on today's tree: the caller must read `id` now.
     pub async fn tree_as_of(&self, id: i64, date: NaiveDate) -> StoreResult<Vec<dorg::OrgAsOf>> {
         self.org(id).await?;
-        let rows = self.db.read("SELECT id, org_id, kind, effective_on, org_kind, new_name, new_parent_id, merged_into_id \
-             FROM org_events WHERE tenant_id = $1 AND effective_on <= $2", crate::args![self.p.tenant_id, date_text(date)]).await?;
+        let rows = self
+            .db
+            .read(
+                "SELECT id, org_id, kind, effective_on, org_kind, new_name, new_parent_id, merged_into_id \
+             FROM org_events WHERE tenant_id = $1 AND effective_on <= $2",
+                crate::args![self.p.tenant_id, date_text(date)],
+            )
+            .await?;
         let mut events = Vec::with_capacity(rows.len());
         for r in &rows {
             let kind: String = r.try_get(2)?;
@@ -744,8 +749,14 @@ impl Scoped<'_> {
             return Err(StoreError::field("parent_id", Code::ParentKind));
         }
         let t = self.p.tenant_id;
-        let inside: i64 = self.db.read_one("SELECT COUNT(*) FROM org_closure WHERE tenant_id = $1 AND ancestor_id = $2 AND descendant_id = $3", crate::args![t, id, new_parent]).await?
-        .try_get(0)?;
+        let inside: i64 = self
+            .db
+            .read_one(
+                "SELECT COUNT(*) FROM org_closure WHERE tenant_id = $1 AND ancestor_id = $2 AND descendant_id = $3",
+                crate::args![t, id, new_parent],
+            )
+            .await?
+            .try_get(0)?;
         if inside > 0 {
             return Err(StoreError::field("parent_id", Code::MoveIntoSelf));
         }
@@ -811,12 +822,22 @@ impl Scoped<'_> {
     pub async fn end_org(&self, id: i64, into: Option<i64>, on: NaiveDate, doc_no: &str) -> StoreResult<Org> {
         let org = self.structure_target(id).await?;
         let t = self.p.tenant_id;
-        let kids: i64 =
-            self.db.read_one("SELECT COUNT(*) FROM orgs WHERE tenant_id = $1 AND parent_id = $2 AND dissolved_on IS NULL", crate::args![t, id]).await?
-                .try_get(0)?;
-        let people: i64 =
-            self.db.read_one("SELECT COUNT(*) FROM people WHERE tenant_id = $1 AND (org_id = $2 OR cell_id = $2)", crate::args![t, id]).await?
-                .try_get(0)?;
+        let kids: i64 = self
+            .db
+            .read_one(
+                "SELECT COUNT(*) FROM orgs WHERE tenant_id = $1 AND parent_id = $2 AND dissolved_on IS NULL",
+                crate::args![t, id],
+            )
+            .await?
+            .try_get(0)?;
+        let people: i64 = self
+            .db
+            .read_one(
+                "SELECT COUNT(*) FROM people WHERE tenant_id = $1 AND (org_id = $2 OR cell_id = $2)",
+                crate::args![t, id],
+            )
+            .await?
+            .try_get(0)?;
         let target = match into {
             Some(target) => {
                 if target == id {
@@ -1372,7 +1393,10 @@ impl crate::db::System<'_> {
     }
 
     pub async fn org_count(&self) -> StoreResult<i64> {
-        Ok(self.db.read_one("SELECT COUNT(*) FROM orgs WHERE tenant_id = $1", crate::args![self.tenant_id]).await?
+        Ok(self
+            .db
+            .read_one("SELECT COUNT(*) FROM orgs WHERE tenant_id = $1", crate::args![self.tenant_id])
+            .await?
             .try_get(0)?)
     }
 }

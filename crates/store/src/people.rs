@@ -16,14 +16,13 @@ use dangjian_domain::role::Action;
 use dangjian_domain::{phone, Code};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sqlx::any::AnyRow;
-use sqlx::Row;
 use utoipa::ToSchema;
 
 use crate::audit::{append, Change};
 use crate::db::next_ids;
 use crate::error::{on_unique, StoreError, StoreResult};
 use crate::orgs::add_people;
+use crate::read::{Arg, Row};
 use crate::scope::Scoped;
 
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
@@ -64,7 +63,7 @@ pub const PERSON_SELECT: &str = "SELECT p.id, p.org_id, o.name, p.cell_id, c.nam
     FROM people p JOIN orgs o ON o.tenant_id = p.tenant_id AND o.id = p.org_id \
     LEFT JOIN orgs c ON c.tenant_id = p.tenant_id AND c.id = p.cell_id";
 
-pub(crate) fn person_from(r: &AnyRow) -> StoreResult<Person> {
+pub(crate) fn person_from(r: &Row) -> StoreResult<Person> {
     Ok(Person {
         id: r.try_get(0)?,
         org_id: r.try_get(1)?,
@@ -85,7 +84,7 @@ pub(crate) fn person_from(r: &AnyRow) -> StoreResult<Person> {
         work_unit: r.try_get(16)?,
         position: r.try_get(17)?,
         talent_pool: r.try_get(18)?,
-        workers_representative: r.try_get::<i64, _>(19)? != 0,
+        workers_representative: r.try_get::<i64>(19)? != 0,
         version: r.try_get(20)?,
     })
 }
@@ -347,20 +346,14 @@ impl Scoped<'_> {
             return self.roster_window(&org, page, per_page).await;
         }
         let count_sql = format!("SELECT COUNT(*) FROM people p{where_sql}");
-        let mut cq = sqlx::query(&count_sql).bind(t).bind(org_id);
-        for b in &binds {
-            cq = cq.bind(b.clone());
-        }
-        let total: i64 = cq.fetch_one(&self.db.pool).await?.try_get(0)?;
+        let mut args: Vec<Arg> = vec![t.into(), org_id.into()];
+        args.extend(binds.iter().map(Arg::from));
+        let total: i64 = self.db.read_one(&count_sql, &args).await?.try_get(0)?;
         let list_sql = format!(
             "{PERSON_SELECT}{where_sql} ORDER BY o.name, p.name, p.id LIMIT {per_page} OFFSET {}",
             (page - 1) * per_page
         );
-        let mut lq = sqlx::query(&list_sql).bind(t).bind(org_id);
-        for b in &binds {
-            lq = lq.bind(b.clone());
-        }
-        let items = lq.fetch_all(&self.db.pool).await?.iter().map(person_from).collect::<StoreResult<_>>()?;
+        let items = self.db.read(&list_sql, &args).await?.iter().map(person_from).collect::<StoreResult<_>>()?;
         Ok(RosterPage { items, total, page, per_page })
     }
 
@@ -381,18 +374,19 @@ impl Scoped<'_> {
         // The whole subtree fits on the first page (every branch of 3–50
         // people): no window to find, one statement.
         if offset == 0 && total <= per_page {
-            let items = sqlx::query(&format!(
-                "{PERSON_SELECT} WHERE p.tenant_id = $1 AND {} ORDER BY o.name, p.name, p.id LIMIT $3",
-                subtree_filter(org)
-            ))
-            .bind(t)
-            .bind(org_id)
-            .bind(per_page)
-            .fetch_all(&self.db.pool)
-            .await?
-            .iter()
-            .map(person_from)
-            .collect::<StoreResult<_>>()?;
+            let items = self
+                .db
+                .read(
+                    &format!(
+                        "{PERSON_SELECT} WHERE p.tenant_id = $1 AND {} ORDER BY o.name, p.name, p.id LIMIT $3",
+                        subtree_filter(org)
+                    ),
+                    crate::args![t, org_id, per_page],
+                )
+                .await?
+                .iter()
+                .map(person_from)
+                .collect::<StoreResult<_>>()?;
             return Ok(RosterPage { items, total, page, per_page });
         }
         // Per org of the subtree, the people registered directly in it: its
@@ -403,8 +397,7 @@ impl Scoped<'_> {
         // database's name order goes over name groups; the orgs of the
         // groups the page covers come back, with how many people the groups
         // before them hold.
-        let orgs = sqlx::query(
-            "WITH d AS (SELECT o.id, o.parent_id, o.name, o.people_count AS pc \
+        let orgs = self.db.read("WITH d AS (SELECT o.id, o.parent_id, o.name, o.people_count AS pc \
                FROM org_closure c JOIN orgs o ON o.tenant_id = c.tenant_id AND o.id = c.descendant_id \
                WHERE c.tenant_id = $1 AND c.ancestor_id = $2 AND o.kind <> 'cell' AND o.people_count > 0), \
              k AS (SELECT parent_id, SUM(pc) AS s FROM d GROUP BY parent_id), \
@@ -412,19 +405,12 @@ impl Scoped<'_> {
              g AS (SELECT name, CAST(SUM(n) AS BIGINT) AS n FROM e GROUP BY name HAVING SUM(n) > 0), \
              w AS (SELECT name, n, CAST(SUM(n) OVER (ORDER BY name ROWS UNBOUNDED PRECEDING) AS BIGINT) - n AS skipped FROM g) \
              SELECT e.id, w.skipped FROM w JOIN e ON e.name = w.name \
-             WHERE w.skipped < $3 AND w.skipped + w.n > $4 AND e.n > 0 ORDER BY w.name, e.id",
-        )
-        .bind(t)
-        .bind(org_id)
-        .bind(offset + per_page)
-        .bind(offset)
-        .fetch_all(&self.db.pool)
-        .await?;
+             WHERE w.skipped < $3 AND w.skipped + w.n > $4 AND e.n > 0 ORDER BY w.name, e.id", crate::args![t, org_id, offset + per_page, offset]).await?;
         let Some(first) = orgs.first() else {
             return Ok(RosterPage { items: vec![], total, page, per_page });
         };
         let before: i64 = first.try_get(1)?;
-        let ids = orgs.iter().map(|r| r.try_get::<i64, _>(0)).collect::<Result<Vec<_>, _>>()?;
+        let ids = orgs.iter().map(|r| r.try_get::<i64>(0)).collect::<Result<Vec<_>, _>>()?;
         // One placeholder per org: the statement's text depends only on how
         // many orgs the page spans (nearly always one or two), so it stays
         // in the prepared-statement cache.
@@ -432,11 +418,9 @@ impl Scoped<'_> {
         let sql = format!(
             "{PERSON_SELECT} WHERE p.tenant_id = $1 AND p.org_id IN ({marks}) ORDER BY o.name, p.name, p.id LIMIT $2 OFFSET $3"
         );
-        let mut q = sqlx::query(&sql).bind(t).bind(per_page).bind(offset - before);
-        for id in ids {
-            q = q.bind(id);
-        }
-        let items = q.fetch_all(&self.db.pool).await?.iter().map(person_from).collect::<StoreResult<_>>()?;
+        let mut args: Vec<Arg> = vec![t.into(), per_page.into(), (offset - before).into()];
+        args.extend(ids.into_iter().map(Arg::from));
+        let items = self.db.read(&sql, &args).await?.iter().map(person_from).collect::<StoreResult<_>>()?;
         Ok(RosterPage { items, total, page, per_page })
     }
 
@@ -450,7 +434,7 @@ impl Scoped<'_> {
         };
         let own = self.p.person_id.map(|pid| format!(" OR p.id = {pid}")).unwrap_or_default();
         let sql = format!("{PERSON_SELECT} WHERE p.tenant_id = $1 AND p.id = $2 AND ({scope}{own})");
-        let row = sqlx::query(&sql).bind(self.p.tenant_id).bind(id).fetch_optional(&self.db.pool).await?;
+        let row = self.db.read_opt(&sql, crate::args![self.p.tenant_id, id]).await?;
         person_from(&row.ok_or(StoreError::NotFound)?)
     }
 
@@ -468,7 +452,7 @@ impl Scoped<'_> {
         };
         let sql = format!("SELECT {column} FROM people WHERE tenant_id = $1 AND id = $2");
         let enc: Option<String> =
-            sqlx::query(&sql).bind(self.p.tenant_id).bind(person_id).fetch_one(&self.db.pool).await?.try_get(0)?;
+            self.db.read_one(&sql, crate::args![self.p.tenant_id, person_id]).await?.try_get(0)?;
         let plain = match enc {
             Some(e) => self.db.crypto.decrypt(&e)?,
             None => String::new(),
@@ -641,7 +625,7 @@ impl Scoped<'_> {
         let paths = crate::import::OrgPaths::branches(&subtree, org_id);
         let t = self.p.tenant_id;
         let sql = format!("{PERSON_SELECT_ENC} WHERE p.tenant_id = $1 AND {filter} ORDER BY o.name, p.name, p.id");
-        let rows = sqlx::query(&sql).bind(t).bind(org_id).fetch_all(&self.db.pool).await?;
+        let rows = self.db.read(&sql, crate::args![t, org_id]).await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
             let mut p = person_from(r)?;

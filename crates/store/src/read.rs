@@ -57,7 +57,8 @@ impl Row {
     /// The `i`th column as `T`; a wrong type or a NULL where none may be is
     /// an internal error naming the column, never a panic.
     pub fn try_get<T: FromCell>(&self, i: usize) -> StoreResult<T> {
-        let cell = self.0.get(i).ok_or_else(|| StoreError::Internal(format!("no column {i} in a row of {}", self.0.len())))?;
+        let cell =
+            self.0.get(i).ok_or_else(|| StoreError::Internal(format!("no column {i} in a row of {}", self.0.len())))?;
         T::from_cell(cell).ok_or_else(|| {
             StoreError::Internal(format!("column {i}: cannot read {} as {}", cell.kind(), std::any::type_name::<T>()))
         })
@@ -250,7 +251,12 @@ impl std::fmt::Debug for Readers {
 impl Readers {
     /// Opens `count` read-only connections to the database file at `path`,
     /// each with `cache_kib` of page cache (and `mmap` bytes mapped, if set).
-    pub(crate) fn open(path: &std::path::Path, count: usize, cache_kib: i64, mmap: Option<i64>) -> StoreResult<Readers> {
+    pub(crate) fn open(
+        path: &std::path::Path,
+        count: usize,
+        cache_kib: i64,
+        mmap: Option<i64>,
+    ) -> StoreResult<Readers> {
         let mut conns = Vec::with_capacity(count);
         for _ in 0..count.max(1) {
             let c = rusqlite::Connection::open(path).map_err(internal)?;
@@ -355,7 +361,9 @@ impl Db {
 
     /// Exactly one row (an aggregate, a lookup that must exist).
     pub async fn read_one(&self, sql: &str, args: &[Arg]) -> StoreResult<Row> {
-        self.read_opt(sql, args).await?.ok_or_else(|| StoreError::Internal("a read that returns a row returned none".into()))
+        self.read_opt(sql, args)
+            .await?
+            .ok_or_else(|| StoreError::Internal("a read that returns a row returned none".into()))
     }
 }
 

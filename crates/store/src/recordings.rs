@@ -30,14 +30,13 @@ use dangjian_domain::role::{Action, Role};
 use dangjian_domain::Code;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sqlx::any::AnyRow;
-use sqlx::Row;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::audit::{append, Change};
 use crate::blobs::{BlobState, BlobStore, StoredBlob};
 use crate::db::{next_ids, Db, System};
 use crate::error::{StoreError, StoreResult};
+use crate::read::{Arg, Row};
 use crate::rollups;
 use crate::scope::{Grant, OrgFilter, Principal, Scoped};
 
@@ -96,7 +95,7 @@ const COLS: &str = "r.id, r.activity_id, r.org_id, o.name, r.media, r.name, r.co
 const FROM: &str = "FROM recordings r JOIN orgs o ON o.tenant_id = r.tenant_id AND o.id = r.org_id \
     LEFT JOIN activities a ON a.tenant_id = r.tenant_id AND a.id = r.activity_id";
 
-fn recording_from(r: &AnyRow) -> StoreResult<Recording> {
+fn recording_from(r: &Row) -> StoreResult<Recording> {
     Ok(Recording {
         id: r.try_get(0)?,
         activity_id: r.try_get(1)?,
@@ -255,10 +254,12 @@ struct ActivityRef {
 impl Scoped<'_> {
     /// The activity, if the caller may read its org.
     async fn activity_ref(&self, id: i64) -> StoreResult<ActivityRef> {
-        let row = sqlx::query("SELECT org_id FROM activities WHERE tenant_id = $1 AND id = $2")
-            .bind(self.p.tenant_id)
-            .bind(id)
-            .fetch_optional(&self.db.pool)
+        let row = self
+            .db
+            .read_opt(
+                "SELECT org_id FROM activities WHERE tenant_id = $1 AND id = $2",
+                crate::args![self.p.tenant_id, id],
+            )
             .await?
             .ok_or(StoreError::NotFound)?;
         let org_id: i64 = row.try_get(0)?;
@@ -269,7 +270,7 @@ impl Scoped<'_> {
     async fn fetch_recording(&self, id: i64) -> StoreResult<Recording> {
         let filter = self.and_filter(Action::Read, "r.org_id").map_err(|_| StoreError::NotFound)?;
         let sql = format!("SELECT {COLS} {FROM} WHERE r.tenant_id = $1 AND r.id = $2 AND r.deleted_at IS NULL{filter}");
-        let row = sqlx::query(&sql).bind(self.p.tenant_id).bind(id).fetch_optional(&self.db.pool).await?;
+        let row = self.db.read_opt(&sql, crate::args![self.p.tenant_id, id]).await?;
         recording_from(&row.ok_or(StoreError::NotFound)?)
     }
 
@@ -284,7 +285,7 @@ impl Scoped<'_> {
         let sql = format!(
             "SELECT {COLS} {FROM} WHERE r.tenant_id = $1 AND r.activity_id = $2 AND r.deleted_at IS NULL ORDER BY r.id"
         );
-        let rows = sqlx::query(&sql).bind(self.p.tenant_id).bind(activity_id).fetch_all(&self.db.pool).await?;
+        let rows = self.db.read(&sql, crate::args![self.p.tenant_id, activity_id]).await?;
         rows.iter().map(recording_from).collect()
     }
 
@@ -456,7 +457,7 @@ impl Scoped<'_> {
             OrgFilter::All => String::new(),
             OrgFilter::Sql(s) => format!(" AND {s}"),
         };
-        let mut args = vec![Arg::I(self.p.tenant_id)];
+        let mut args = vec![Arg::Int(self.p.tenant_id)];
         let mut wh = format!("WHERE r.tenant_id = $1 AND r.deleted_at IS NULL{filter}");
         let mut push = |cond: &str, a: Arg, args: &mut Vec<Arg>| {
             args.push(a);
@@ -465,18 +466,18 @@ impl Scoped<'_> {
         if let Some(org) = q.org_id {
             push(
                 "r.org_id IN (SELECT descendant_id FROM org_closure WHERE tenant_id = r.tenant_id AND ancestor_id = $?)",
-                Arg::I(org),
+                Arg::Int(org),
                 &mut args,
             );
         }
         if let Some(team) = q.team_id {
-            push("r.org_id = $?", Arg::I(team), &mut args);
+            push("r.org_id = $?", Arg::Int(team), &mut args);
         }
         if let Some(kind) = q.kind.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
-            push("a.kind = $?", Arg::S(kind.to_string()), &mut args);
+            push("a.kind = $?", Arg::Text(kind.to_string()), &mut args);
         }
         if let Some(m) = q.media.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
-            push("r.media = $?", Arg::S(m.to_string()), &mut args);
+            push("r.media = $?", Arg::Text(m.to_string()), &mut args);
         }
         let day = |field: &str, v: &Option<String>| -> StoreResult<Option<NaiveDate>> {
             match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
@@ -489,8 +490,8 @@ impl Scoped<'_> {
             |d: NaiveDate| ts_text(d.and_time(NaiveTime::MIN).and_local_timezone(china()).unwrap().with_timezone(&Utc));
         if let Some(from) = day("from", &q.from)? {
             let ymd = from.format("%Y-%m-%d").to_string();
-            args.push(Arg::S(ymd));
-            args.push(Arg::S(start_of(from)));
+            args.push(Arg::Text(ymd));
+            args.push(Arg::Text(start_of(from)));
             let (a, b) = (args.len() - 1, args.len());
             wh.push_str(&format!(
                 " AND ((r.activity_id IS NOT NULL AND a.held_on >= ${a}) OR (r.activity_id IS NULL AND r.recorded_at >= ${b}))"
@@ -498,15 +499,15 @@ impl Scoped<'_> {
         }
         if let Some(to) = day("to", &q.to)? {
             let ymd = to.format("%Y-%m-%d").to_string();
-            args.push(Arg::S(ymd));
-            args.push(Arg::S(start_of(to + chrono::Duration::days(1))));
+            args.push(Arg::Text(ymd));
+            args.push(Arg::Text(start_of(to + chrono::Duration::days(1))));
             let (a, b) = (args.len() - 1, args.len());
             wh.push_str(&format!(
                 " AND ((r.activity_id IS NOT NULL AND a.held_on <= ${a}) OR (r.activity_id IS NULL AND r.recorded_at < ${b}))"
             ));
         }
         if let Some(text) = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            args.push(Arg::S(format!("%{text}%")));
+            args.push(Arg::Text(format!("%{text}%")));
             let n = args.len();
             wh.push_str(&format!(" AND (a.topic LIKE ${n} OR r.name LIKE ${n})"));
         }
@@ -514,13 +515,13 @@ impl Scoped<'_> {
             wh.push_str(" AND r.activity_id IS NULL");
         }
         let count_sql = format!("SELECT COUNT(*) {FROM} {wh}");
-        let total: i64 = bind_all(&count_sql, &args).fetch_one(&self.db.pool).await?.try_get(0)?;
+        let total: i64 = self.db.read_one(&count_sql, &args).await?.try_get(0)?;
         let sql = format!(
             "SELECT {COLS} {FROM} {wh} ORDER BY COALESCE(a.held_on, r.recorded_at, r.uploaded_at) DESC, r.id DESC \
              LIMIT {PER_PAGE} OFFSET {}",
             (page - 1) * PER_PAGE
         );
-        let rows = bind_all(&sql, &args).fetch_all(&self.db.pool).await?;
+        let rows = self.db.read(&sql, &args).await?;
         let items = rows.iter().map(recording_from).collect::<StoreResult<Vec<_>>>()?;
         Ok(RecordingPage { items, total, page, pages: (total + PER_PAGE - 1) / PER_PAGE, per_page: PER_PAGE })
     }
@@ -538,7 +539,7 @@ impl Scoped<'_> {
             let sql = format!(
                 "SELECT id, name FROM orgs WHERE tenant_id = $1 AND kind {op} 'work_team' AND dissolved_on IS NULL{filter}                  ORDER BY depth, sort_key, name LIMIT 300"
             );
-            let rows = sqlx::query(&sql).bind(self.p.tenant_id).fetch_all(&self.db.pool).await?;
+            let rows = self.db.read(&sql, crate::args![self.p.tenant_id]).await?;
             for r in &rows {
                 list.push(OrgChoice { id: r.try_get(0)?, name: r.try_get(1)? });
             }
@@ -549,14 +550,14 @@ impl Scoped<'_> {
     /// What a page about one activity's recordings shows of the activity.
     pub async fn activity_brief(&self, id: i64) -> StoreResult<ActivityBrief> {
         self.activity_ref(id).await?;
-        let row = sqlx::query(
-            "SELECT a.id, a.org_id, o.name, a.kind, a.topic, a.held_on FROM activities a \
+        let row = self
+            .db
+            .read_one(
+                "SELECT a.id, a.org_id, o.name, a.kind, a.topic, a.held_on FROM activities a \
              JOIN orgs o ON o.tenant_id = a.tenant_id AND o.id = a.org_id WHERE a.tenant_id = $1 AND a.id = $2",
-        )
-        .bind(self.p.tenant_id)
-        .bind(id)
-        .fetch_one(&self.db.pool)
-        .await?;
+                crate::args![self.p.tenant_id, id],
+            )
+            .await?;
         Ok(ActivityBrief {
             id: row.try_get(0)?,
             org_id: row.try_get(1)?,
@@ -576,10 +577,9 @@ impl Scoped<'_> {
         if name.is_empty() {
             return Err(StoreError::field("name", Code::Required));
         }
-        let row = sqlx::query("SELECT kind FROM orgs WHERE tenant_id = $1 AND id = $2")
-            .bind(self.p.tenant_id)
-            .bind(org_id)
-            .fetch_optional(&self.db.pool)
+        let row = self
+            .db
+            .read_opt("SELECT kind FROM orgs WHERE tenant_id = $1 AND id = $2", crate::args![self.p.tenant_id, org_id])
             .await?
             .ok_or_else(|| StoreError::field("org_id", Code::UnknownOrg))?;
         let kind: String = row.try_get(0)?;
@@ -624,7 +624,7 @@ impl Scoped<'_> {
     async fn device(&self, id: i64) -> StoreResult<Device> {
         self.require_global(Action::ManageUsers)?;
         let sql = format!("{DEVICE_SELECT} AND d.id = $2");
-        let row = sqlx::query(&sql).bind(self.p.tenant_id).bind(id).fetch_optional(&self.db.pool).await?;
+        let row = self.db.read_opt(&sql, crate::args![self.p.tenant_id, id]).await?;
         device_from(&row.ok_or(StoreError::NotFound)?)
     }
 
@@ -632,7 +632,7 @@ impl Scoped<'_> {
     pub async fn devices(&self) -> StoreResult<Vec<Device>> {
         self.require_global(Action::ManageUsers)?;
         let sql = format!("{DEVICE_SELECT} ORDER BY d.id DESC");
-        let rows = sqlx::query(&sql).bind(self.p.tenant_id).fetch_all(&self.db.pool).await?;
+        let rows = self.db.read(&sql, crate::args![self.p.tenant_id]).await?;
         rows.iter().map(device_from).collect()
     }
 
@@ -701,15 +701,14 @@ impl Scoped<'_> {
     /// The team's one activity on the day of `at` (and within its hours, when filled).
     async fn matching_activity(&self, team: i64, at: DateTime<Utc>) -> StoreResult<Option<i64>> {
         let local = at.with_timezone(&china()).naive_local();
-        let rows = sqlx::query(
-            "SELECT id, starts_at, ends_at FROM activities \
+        let rows = self
+            .db
+            .read(
+                "SELECT id, starts_at, ends_at FROM activities \
              WHERE tenant_id = $1 AND org_id = $2 AND held_on = $3 AND status <> 'cancelled'",
-        )
-        .bind(self.p.tenant_id)
-        .bind(team)
-        .bind(local.date().format("%Y-%m-%d").to_string())
-        .fetch_all(&self.db.pool)
-        .await?;
+                crate::args![self.p.tenant_id, team, local.date().format("%Y-%m-%d").to_string()],
+            )
+            .await?;
         let mut fits = Vec::new();
         for r in &rows {
             let (id, starts, ends): (i64, String, String) = (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
@@ -721,23 +720,6 @@ impl Scoped<'_> {
         }
         Ok(if fits.len() == 1 { fits.pop() } else { None })
     }
-}
-
-/// A search's parameters, bound in order.
-enum Arg {
-    I(i64),
-    S(String),
-}
-
-fn bind_all<'q>(sql: &'q str, args: &[Arg]) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
-    let mut query = sqlx::query(sql);
-    for a in args {
-        query = match a {
-            Arg::I(i) => query.bind(*i),
-            Arg::S(s) => query.bind(s.clone()),
-        };
-    }
-    query
 }
 
 /// The time of day in a stored start or end (`09:30`, `09:30:00`, or a full
@@ -752,7 +734,7 @@ fn clock(s: &str) -> Option<NaiveTime> {
 const DEVICE_SELECT: &str = "SELECT d.id, d.org_id, o.name, d.name, d.created_at, d.revoked_at, d.last_seen_at \
     FROM devices d JOIN orgs o ON o.tenant_id = d.tenant_id AND o.id = d.org_id WHERE d.tenant_id = $1";
 
-fn device_from(r: &AnyRow) -> StoreResult<Device> {
+fn device_from(r: &Row) -> StoreResult<Device> {
     Ok(Device {
         id: r.try_get(0)?,
         org_id: r.try_get(1)?,
@@ -775,9 +757,11 @@ impl Db {
             return Err(invalid());
         }
         let hash = sha256_hex(token);
-        let row = sqlx::query("SELECT tenant_id, id, org_id, revoked_at FROM devices WHERE token_hash = $1")
-            .bind(&hash)
-            .fetch_optional(&self.pool)
+        let row = self
+            .read_opt(
+                "SELECT tenant_id, id, org_id, revoked_at FROM devices WHERE token_hash = $1",
+                crate::args![&hash],
+            )
             .await?
             .ok_or_else(invalid)?;
         let (tenant_id, device_id, org_id): (i64, i64, i64) = (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
@@ -808,15 +792,16 @@ impl System<'_> {
     /// they are kept) and task evidence under `files_dir`.
     pub async fn verify_blobs(&self, blobs: &BlobStore, files_dir: &std::path::Path) -> StoreResult<VerifyReport> {
         let mut report = VerifyReport::default();
-        let rows = sqlx::query(
-            "SELECT r.id, r.name, r.sha256, r.storage_key, r.org_id, o.name, r.activity_id, a.topic, r.deleted_at \
+        let rows = self
+            .db
+            .read(
+                "SELECT r.id, r.name, r.sha256, r.storage_key, r.org_id, o.name, r.activity_id, a.topic, r.deleted_at \
              FROM recordings r JOIN orgs o ON o.tenant_id = r.tenant_id AND o.id = r.org_id \
              LEFT JOIN activities a ON a.tenant_id = r.tenant_id AND a.id = r.activity_id \
              WHERE r.tenant_id = $1 ORDER BY r.id",
-        )
-        .bind(self.tenant_id)
-        .fetch_all(&self.db.pool)
-        .await?;
+                crate::args![self.tenant_id],
+            )
+            .await?;
         for r in &rows {
             let key: String = r.try_get(3)?;
             let deleted: Option<String> = r.try_get(8)?;
@@ -835,14 +820,15 @@ impl System<'_> {
             let (state, bytes) = blobs.check(&key, &problem.sha256).await?;
             report.note(state, bytes, problem);
         }
-        let rows = sqlx::query(
-            "SELECT f.id, f.name, f.sha256, t.org_id, o.name, f.task_id \
+        let rows = self
+            .db
+            .read(
+                "SELECT f.id, f.name, f.sha256, t.org_id, o.name, f.task_id \
              FROM attachments f JOIN tasks t ON t.tenant_id = f.tenant_id AND t.id = f.task_id \
              JOIN orgs o ON o.tenant_id = t.tenant_id AND o.id = t.org_id WHERE f.tenant_id = $1 ORDER BY f.id",
-        )
-        .bind(self.tenant_id)
-        .fetch_all(&self.db.pool)
-        .await?;
+                crate::args![self.tenant_id],
+            )
+            .await?;
         for r in &rows {
             let problem = BlobProblem {
                 record: "attachment",

@@ -33,7 +33,7 @@
 
 use chrono::NaiveDate;
 use dangjian_domain::activity::Period;
-use sqlx::Row;
+use sqlx::Row as _;
 
 use crate::date_text;
 use crate::db::{Db, WriteTx};
@@ -630,7 +630,7 @@ pub(crate) async fn org_tallies(tx: &mut WriteTx, tenant: i64, org_id: i64, sign
 
 /// Fills the roll-ups of every tenant when a migration asked for it.
 pub(crate) async fn rebuild_if_pending(db: &Db) -> StoreResult<()> {
-    let pending = sqlx::query("SELECT name FROM rollups_pending").fetch_all(&db.pool).await?;
+    let pending = db.read("SELECT name FROM rollups_pending", crate::args![]).await?;
     if pending.is_empty() {
         return Ok(());
     }

@@ -32,7 +32,7 @@ impl System<'_> {
             return Ok(None);
         }
         let t = self.tenant_id;
-        let settings = crate::orgs::load_settings(&self.db.pool, t).await?;
+        let settings = crate::orgs::load_settings(self.db, t).await?;
         let mut tx = self.db.begin_write().await?;
         let now = crate::now_text();
         let first_org = next_ids(&mut tx, t, "orgs", group.orgs.len() as i64).await?;

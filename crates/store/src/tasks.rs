@@ -17,14 +17,13 @@ use dangjian_domain::task::{roll_up, DecisionKind, ListKind, TaskLevel, TaskStat
 use dangjian_domain::Code;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sqlx::any::AnyRow;
-use sqlx::Row;
 use utoipa::ToSchema;
 
 use crate::audit::{append, Change};
 use crate::date_text;
 use crate::db::{next_ids, WriteTx};
 use crate::error::{StoreError, StoreResult};
+use crate::read::Row;
 use crate::rollups;
 use crate::scope::{OrgFilter, Principal, Scoped};
 
@@ -103,7 +102,7 @@ const TASK_COLS: &str = "t.id, t.list_id, t.parent_id, t.level, t.seq, t.categor
 const TASK_FROM: &str = "FROM tasks t JOIN orgs o ON o.tenant_id = t.tenant_id AND o.id = t.org_id \
     JOIN task_lists l ON l.tenant_id = t.tenant_id AND l.id = t.list_id";
 
-fn task_from(r: &AnyRow) -> StoreResult<Task> {
+fn task_from(r: &Row) -> StoreResult<Task> {
     task_from_offset(r, 0)
 }
 
@@ -361,7 +360,7 @@ impl Scoped<'_> {
 
     /// Ancestors of `org_id`, nearest first, the org itself included.
     pub(crate) async fn lineage(&self, org_id: i64) -> StoreResult<Vec<i64>> {
-        lineage(&self.db.pool, self.p.tenant_id, org_id).await
+        lineage(self.db, self.p.tenant_id, org_id).await
     }
 
     /// Whether the caller holds a grant covering `org_id` with a role that can act as `role`.
@@ -377,10 +376,12 @@ impl Scoped<'_> {
 
     pub async fn procedure(&self, id: Option<i64>) -> StoreResult<(Option<i64>, Procedure)> {
         let Some(id) = id else { return Ok((None, default_procedure())) };
-        let row = sqlx::query("SELECT steps_json FROM procedures WHERE tenant_id = $1 AND id = $2")
-            .bind(self.p.tenant_id)
-            .bind(id)
-            .fetch_optional(&self.db.pool)
+        let row = self
+            .db
+            .read_opt(
+                "SELECT steps_json FROM procedures WHERE tenant_id = $1 AND id = $2",
+                crate::args![self.p.tenant_id, id],
+            )
             .await?
             .ok_or(StoreError::NotFound)?;
         let text: String = row.try_get(0)?;
@@ -391,9 +392,12 @@ impl Scoped<'_> {
 
     /// All procedures of the tenant (they are templates, readable by anyone working on tasks).
     pub async fn procedures(&self) -> StoreResult<Vec<(i64, Option<i64>, Procedure)>> {
-        let rows = sqlx::query("SELECT id, org_id, steps_json FROM procedures WHERE tenant_id = $1 ORDER BY id")
-            .bind(self.p.tenant_id)
-            .fetch_all(&self.db.pool)
+        let rows = self
+            .db
+            .read(
+                "SELECT id, org_id, steps_json FROM procedures WHERE tenant_id = $1 ORDER BY id",
+                crate::args![self.p.tenant_id],
+            )
             .await?;
         rows.iter()
             .map(|r| {
@@ -407,9 +411,12 @@ impl Scoped<'_> {
     /// The tenant's copy of the seven-step sample, created on first use.
     pub async fn sample_procedure(&self) -> StoreResult<i64> {
         let t = self.p.tenant_id;
-        let found = sqlx::query("SELECT id FROM procedures WHERE tenant_id = $1 AND sample = 1 ORDER BY id LIMIT 1")
-            .bind(t)
-            .fetch_optional(&self.db.pool)
+        let found = self
+            .db
+            .read_opt(
+                "SELECT id FROM procedures WHERE tenant_id = $1 AND sample = 1 ORDER BY id LIMIT 1",
+                crate::args![t],
+            )
             .await?;
         if let Some(r) = found {
             return Ok(r.try_get(0)?);
@@ -543,19 +550,13 @@ impl Scoped<'_> {
                (SELECT descendant_id FROM org_closure WHERE tenant_id = $1 AND ancestor_id = $2) \
              UNION SELECT r.list_id FROM list_rollups r WHERE r.tenant_id = $1 AND r.ancestor_id = $2 AND r.n > 0) \
              ORDER BY l.id DESC";
-        let rows = sqlx::query(sql).bind(self.p.tenant_id).bind(org_id).fetch_all(&self.db.pool).await?;
+        let rows = self.db.read(&sql, crate::args![self.p.tenant_id, org_id]).await?;
         rows.iter().map(list_from).collect()
     }
 
     async fn fetch_list(&self, id: i64) -> StoreResult<TaskList> {
-        let row = sqlx::query(
-            "SELECT l.id, l.org_id, o.name, l.kind, l.name, l.year, l.source, l.procedure_id, l.framework_id \
-             FROM task_lists l JOIN orgs o ON o.tenant_id = l.tenant_id AND o.id = l.org_id WHERE l.tenant_id = $1 AND l.id = $2",
-        )
-        .bind(self.p.tenant_id)
-        .bind(id)
-        .fetch_optional(&self.db.pool)
-        .await?
+        let row = self.db.read_opt("SELECT l.id, l.org_id, o.name, l.kind, l.name, l.year, l.source, l.procedure_id, l.framework_id \
+             FROM task_lists l JOIN orgs o ON o.tenant_id = l.tenant_id AND o.id = l.org_id WHERE l.tenant_id = $1 AND l.id = $2", crate::args![self.p.tenant_id, id]).await?
         .ok_or(StoreError::NotFound)?;
         list_from(&row)
     }
@@ -567,10 +568,9 @@ impl Scoped<'_> {
         let sql = format!(
             "SELECT {TASK_COLS} {TASK_FROM} WHERE t.tenant_id = $1 AND t.list_id = $2 AND {visible} ORDER BY t.id"
         );
-        let tasks: Vec<Task> = sqlx::query(&sql)
-            .bind(self.p.tenant_id)
-            .bind(id)
-            .fetch_all(&self.db.pool)
+        let tasks: Vec<Task> = self
+            .db
+            .read(&sql, crate::args![self.p.tenant_id, id])
             .await?
             .iter()
             .map(task_from)
@@ -648,15 +648,14 @@ impl Scoped<'_> {
         // The responsible org must lie in the issuing org's subtree (tasks are pushed down).
         let t = self.p.tenant_id;
         let inside = |org: i64| async move {
-            let n: i64 = sqlx::query(
-                "SELECT COUNT(*) FROM org_closure WHERE tenant_id = $1 AND ancestor_id = $2 AND descendant_id = $3",
-            )
-            .bind(t)
-            .bind(list.org_id)
-            .bind(org)
-            .fetch_one(&self.db.pool)
-            .await?
-            .try_get::<i64, _>(0)?;
+            let n: i64 = self
+                .db
+                .read_one(
+                    "SELECT COUNT(*) FROM org_closure WHERE tenant_id = $1 AND ancestor_id = $2 AND descendant_id = $3",
+                    crate::args![t, list.org_id, org],
+                )
+                .await?
+                .try_get::<i64>(0)?;
             Ok::<bool, StoreError>(n > 0)
         };
         if !inside(input.org_id).await? {
@@ -668,11 +667,12 @@ impl Scoped<'_> {
             }
         }
         if let Some(p) = input.parent_id {
-            let n: i64 = sqlx::query("SELECT COUNT(*) FROM tasks WHERE tenant_id = $1 AND id = $2 AND list_id = $3")
-                .bind(t)
-                .bind(p)
-                .bind(list_id)
-                .fetch_one(&self.db.pool)
+            let n: i64 = self
+                .db
+                .read_one(
+                    "SELECT COUNT(*) FROM tasks WHERE tenant_id = $1 AND id = $2 AND list_id = $3",
+                    crate::args![t, p, list_id],
+                )
                 .await?
                 .try_get(0)?;
             if n == 0 {
@@ -735,7 +735,7 @@ impl Scoped<'_> {
 
     async fn fetch_task(&self, id: i64) -> StoreResult<Task> {
         let sql = format!("SELECT {TASK_COLS} {TASK_FROM} WHERE t.tenant_id = $1 AND t.id = $2");
-        let row = sqlx::query(&sql).bind(self.p.tenant_id).bind(id).fetch_optional(&self.db.pool).await?;
+        let row = self.db.read_opt(&sql, crate::args![self.p.tenant_id, id]).await?;
         task_from(&row.ok_or(StoreError::NotFound)?)
     }
 
@@ -743,7 +743,7 @@ impl Scoped<'_> {
     pub async fn task(&self, id: i64) -> StoreResult<Task> {
         let visible = self.task_visible();
         let sql = format!("SELECT {TASK_COLS} {TASK_FROM} WHERE t.tenant_id = $1 AND t.id = $2 AND {visible}");
-        let row = sqlx::query(&sql).bind(self.p.tenant_id).bind(id).fetch_optional(&self.db.pool).await?;
+        let row = self.db.read_opt(&sql, crate::args![self.p.tenant_id, id]).await?;
         task_from(&row.ok_or(StoreError::NotFound)?)
     }
 
@@ -760,53 +760,30 @@ impl Scoped<'_> {
                SELECT k.id FROM tasks k JOIN sub ON k.tenant_id = $1 AND k.parent_id = sub.id) \
              SELECT {TASK_COLS} {TASK_FROM} WHERE t.tenant_id = $1 AND t.id IN (SELECT id FROM sub)"
         );
-        let subtree: Vec<Task> = sqlx::query(&sql)
-            .bind(t)
-            .bind(id)
-            .fetch_all(&self.db.pool)
-            .await?
-            .iter()
-            .map(task_from)
-            .collect::<StoreResult<_>>()?;
+        let subtree: Vec<Task> =
+            self.db.read(&sql, crate::args![t, id]).await?.iter().map(task_from).collect::<StoreResult<_>>()?;
         let rolled = rolled_progress(&subtree);
         // Children the caller may see (the roll-up itself counts them all).
         let visible = self.task_visible();
         let sql = format!(
             "SELECT {TASK_COLS} {TASK_FROM} WHERE t.tenant_id = $1 AND t.parent_id = $2 AND {visible} ORDER BY t.id"
         );
-        let children: Vec<Task> = sqlx::query(&sql)
-            .bind(t)
-            .bind(id)
-            .fetch_all(&self.db.pool)
-            .await?
-            .iter()
-            .map(task_from)
-            .collect::<StoreResult<_>>()?;
-        let cooperating = sqlx::query(
-            "SELECT o.id, o.name FROM task_cooperators c JOIN orgs o ON o.tenant_id = c.tenant_id AND o.id = c.org_id WHERE c.tenant_id = $1 AND c.task_id = $2",
-        )
-        .bind(t)
-        .bind(id)
-        .fetch_all(&self.db.pool)
-        .await?
+        let children: Vec<Task> =
+            self.db.read(&sql, crate::args![t, id]).await?.iter().map(task_from).collect::<StoreResult<_>>()?;
+        let cooperating = self.db.read("SELECT o.id, o.name FROM task_cooperators c JOIN orgs o ON o.tenant_id = c.tenant_id AND o.id = c.org_id WHERE c.tenant_id = $1 AND c.task_id = $2", crate::args![t, id]).await?
         .iter()
         .map(|r| Ok(OrgRef { id: r.try_get(0)?, name: r.try_get(1)? }))
         .collect::<StoreResult<_>>()?;
         let element_name = match task.element_id {
-            Some(e) => sqlx::query("SELECT name FROM framework_elements WHERE tenant_id = $1 AND id = $2")
-                .bind(t)
-                .bind(e)
-                .fetch_optional(&self.db.pool)
+            Some(e) => self
+                .db
+                .read_opt("SELECT name FROM framework_elements WHERE tenant_id = $1 AND id = $2", crate::args![t, e])
                 .await?
                 .map(|r| r.try_get(0))
                 .transpose()?,
             None => None,
         };
-        let timeline = sqlx::query("SELECT id, at, actor, kind, round, step, progress, note FROM task_events WHERE tenant_id = $1 AND task_id = $2 ORDER BY id")
-            .bind(t)
-            .bind(id)
-            .fetch_all(&self.db.pool)
-            .await?
+        let timeline = self.db.read("SELECT id, at, actor, kind, round, step, progress, note FROM task_events WHERE tenant_id = $1 AND task_id = $2 ORDER BY id", crate::args![t, id]).await?
             .iter()
             .map(|r| {
                 Ok(TaskEvent {
@@ -924,11 +901,7 @@ impl Scoped<'_> {
         match action {
             CloseAction::Submit => {
                 self.require(Action::WriteOrgDetails, task.org_id).await?;
-                let open_children: i64 = sqlx::query("SELECT COUNT(*) FROM tasks WHERE tenant_id = $1 AND parent_id = $2 AND status NOT IN ('closed', 'cancelled')")
-                    .bind(t)
-                    .bind(id)
-                    .fetch_one(&self.db.pool)
-                    .await?
+                let open_children: i64 = self.db.read_one("SELECT COUNT(*) FROM tasks WHERE tenant_id = $1 AND parent_id = $2 AND status NOT IN ('closed', 'cancelled')", crate::args![t, id]).await?
                     .try_get(0)?;
                 if open_children > 0 {
                     return Err(StoreError::field("children", Code::InvalidValue));
@@ -1032,13 +1005,7 @@ impl Scoped<'_> {
     // ---- evidence --------------------------------------------------------
 
     pub async fn attachments(&self, task_id: i64) -> StoreResult<Vec<Attachment>> {
-        let rows = sqlx::query(
-            "SELECT id, task_id, round, name, content_type, size, sha256, uploaded_at FROM attachments WHERE tenant_id = $1 AND task_id = $2 ORDER BY id",
-        )
-        .bind(self.p.tenant_id)
-        .bind(task_id)
-        .fetch_all(&self.db.pool)
-        .await?;
+        let rows = self.db.read("SELECT id, task_id, round, name, content_type, size, sha256, uploaded_at FROM attachments WHERE tenant_id = $1 AND task_id = $2 ORDER BY id", crate::args![self.p.tenant_id, task_id]).await?;
         rows.iter()
             .map(|r| {
                 Ok(Attachment {
@@ -1150,10 +1117,12 @@ impl Scoped<'_> {
         id: i64,
         files_dir: &std::path::Path,
     ) -> StoreResult<(Attachment, std::path::PathBuf)> {
-        let row = sqlx::query("SELECT task_id FROM attachments WHERE tenant_id = $1 AND id = $2")
-            .bind(self.p.tenant_id)
-            .bind(id)
-            .fetch_optional(&self.db.pool)
+        let row = self
+            .db
+            .read_opt(
+                "SELECT task_id FROM attachments WHERE tenant_id = $1 AND id = $2",
+                crate::args![self.p.tenant_id, id],
+            )
             .await?
             .ok_or(StoreError::NotFound)?;
         let task_id: i64 = row.try_get(0)?;
@@ -1179,10 +1148,12 @@ impl Scoped<'_> {
     }
 
     async fn notices_of(&self, task_id: i64) -> StoreResult<Vec<Notice>> {
-        let rows = sqlx::query(&format!("{NOTICE_SELECT} WHERE n.tenant_id = $1 AND n.task_id = $2 ORDER BY n.id"))
-            .bind(self.p.tenant_id)
-            .bind(task_id)
-            .fetch_all(&self.db.pool)
+        let rows = self
+            .db
+            .read(
+                &format!("{NOTICE_SELECT} WHERE n.tenant_id = $1 AND n.task_id = $2 ORDER BY n.id"),
+                crate::args![self.p.tenant_id, task_id],
+            )
             .await?;
         rows.iter().map(notice_from).collect()
     }
@@ -1241,10 +1212,12 @@ impl Scoped<'_> {
 
     /// The responsible org answers a notice.
     pub async fn respond_notice(&self, notice_id: i64, response: &str) -> StoreResult<Notice> {
-        let row = sqlx::query("SELECT task_id, responded_at FROM supervision_notices WHERE tenant_id = $1 AND id = $2")
-            .bind(self.p.tenant_id)
-            .bind(notice_id)
-            .fetch_optional(&self.db.pool)
+        let row = self
+            .db
+            .read_opt(
+                "SELECT task_id, responded_at FROM supervision_notices WHERE tenant_id = $1 AND id = $2",
+                crate::args![self.p.tenant_id, notice_id],
+            )
             .await?
             .ok_or(StoreError::NotFound)?;
         let task_id: i64 = row.try_get(0)?;
@@ -1317,8 +1290,11 @@ impl Scoped<'_> {
             .join(" UNION ALL ");
         // A month row's due ('YYYY-MM') sorts before every day of its month:
         // months before today's are wholly overdue when open, later ones not.
-        let rows = sqlx::query(&format!(
-            "SELECT g.element_id, COALESCE(e.name, ''), l.kind, g.n, g.closed, g.on_time, g.overdue FROM ( \
+        let rows = self
+            .db
+            .read(
+                &format!(
+                    "SELECT g.element_id, COALESCE(e.name, ''), l.kind, g.n, g.closed, g.on_time, g.overdue FROM ( \
                SELECT element_id, list_id, CAST(SUM(n) AS BIGINT) AS n, \
                  CAST(SUM(CASE WHEN state <> 'open' THEN n ELSE 0 END) AS BIGINT) AS closed, \
                  CAST(SUM(CASE WHEN state = 'on_time' THEN n ELSE 0 END) AS BIGINT) AS on_time, \
@@ -1326,21 +1302,19 @@ impl Scoped<'_> {
                FROM ({parts}) r GROUP BY element_id, list_id HAVING SUM(n) <> 0) g \
              JOIN task_lists l ON l.tenant_id = $1 AND l.id = g.list_id \
              LEFT JOIN framework_elements e ON e.tenant_id = $1 AND e.id = g.element_id"
-        ))
-        .bind(t)
-        .bind(org_id)
-        .bind(date_text(today))
-        .fetch_all(&self.db.pool)
-        .await?;
+                ),
+                crate::args![t, org_id, date_text(today)],
+            )
+            .await?;
         // (key, name) → [total, closed, closed_on_time, overdue]
         let mut elements: std::collections::BTreeMap<(Option<i64>, String), [i64; 4]> = Default::default();
         let mut lists: std::collections::BTreeMap<String, [i64; 4]> = Default::default();
         let mut sum = [0i64; 4];
         for r in &rows {
-            let element = Some(r.try_get::<i64, _>(0)?).filter(|e| *e != 0);
+            let element = Some(r.try_get::<i64>(0)?).filter(|e| *e != 0);
             let name: String = r.try_get(1)?;
             let kind: String = r.try_get(2)?;
-            let c = [r.try_get::<i64, _>(3)?, r.try_get(4)?, r.try_get(5)?, r.try_get(6)?];
+            let c = [r.try_get::<i64>(3)?, r.try_get(4)?, r.try_get(5)?, r.try_get(6)?];
             for (acc, x) in [&mut sum, elements.entry((element, name)).or_default(), lists.entry(kind).or_default()]
                 .into_iter()
                 .flat_map(|a| a.iter_mut().zip(c))
@@ -1383,8 +1357,7 @@ impl Scoped<'_> {
     pub async fn supervision_board(&self, org_id: i64, today: NaiveDate) -> StoreResult<Board> {
         let org = self.org(org_id).await?;
         let t = self.p.tenant_id;
-        let rows = sqlx::query(
-            "SELECT o.id, o.name, \
+        let rows = self.db.read("SELECT o.id, o.name, \
                CAST(COALESCE(SUM(CASE WHEN tk.status IN ('open', 'in_progress', 'under_review') THEN 1 ELSE 0 END), 0) AS BIGINT), \
                CAST(COALESCE(SUM(CASE WHEN tk.status IN ('open', 'in_progress', 'under_review') AND tk.due_on < $3 THEN 1 ELSE 0 END), 0) AS BIGINT), \
                CAST(COALESCE(SUM(CASE WHEN tk.status IN ('open', 'in_progress') AND tk.round > 1 THEN 1 ELSE 0 END), 0) AS BIGINT), \
@@ -1393,13 +1366,7 @@ impl Scoped<'_> {
              JOIN org_closure c ON c.tenant_id = o.tenant_id AND c.ancestor_id = o.id \
              LEFT JOIN tasks tk ON tk.tenant_id = c.tenant_id AND tk.org_id = c.descendant_id \
              WHERE o.tenant_id = $1 AND o.parent_id = $2 AND o.dissolved_on IS NULL \
-             GROUP BY o.id, o.name ORDER BY 4 DESC, 5 DESC, o.name",
-        )
-        .bind(t)
-        .bind(org_id)
-        .bind(date_text(today))
-        .fetch_all(&self.db.pool)
-        .await?;
+             GROUP BY o.id, o.name ORDER BY 4 DESC, 5 DESC, o.name", crate::args![t, org_id, date_text(today)]).await?;
         let rows = rows
             .iter()
             .map(|r| {
@@ -1417,11 +1384,9 @@ impl Scoped<'_> {
             "SELECT {TASK_COLS} {TASK_FROM} WHERE t.tenant_id = $1 AND t.org_id = $2 AND t.status IN ('open', 'in_progress', 'under_review') \
              AND (t.due_on < $3 OR t.round > 1) ORDER BY t.due_on"
         );
-        let here = sqlx::query(&sql)
-            .bind(t)
-            .bind(org_id)
-            .bind(date_text(today))
-            .fetch_all(&self.db.pool)
+        let here = self
+            .db
+            .read(&sql, crate::args![t, org_id, date_text(today)])
             .await?
             .iter()
             .map(task_from)
@@ -1437,12 +1402,9 @@ impl Scoped<'_> {
         let t = self.p.tenant_id;
         let visible = self.task_visible();
         let limit = 500;
-        let under_review = sqlx::query(&format!(
+        let under_review = self.db.read(&format!(
             "SELECT {TASK_COLS} {TASK_FROM} WHERE t.tenant_id = $1 AND t.status = 'under_review' AND {visible} ORDER BY t.due_on LIMIT {limit}"
-        ))
-        .bind(t)
-        .fetch_all(&self.db.pool)
-        .await?
+        ), crate::args![t]).await?
         .iter()
         .map(task_from)
         .collect::<StoreResult<Vec<_>>>()?;
@@ -1483,14 +1445,10 @@ impl Scoped<'_> {
             OrgFilter::Sql(s) => s,
         };
         let soon = date_text(today + chrono::Duration::days(7));
-        let due_rows = sqlx::query(&format!(
+        let due_rows = self.db.read(&format!(
             "SELECT {TASK_COLS} {TASK_FROM} WHERE t.tenant_id = $1 AND t.status IN ('open', 'in_progress') AND t.due_on <= $2 AND {own} \
              AND NOT EXISTS (SELECT 1 FROM tasks c WHERE c.tenant_id = t.tenant_id AND c.parent_id = t.id) ORDER BY t.due_on LIMIT {limit}"
-        ))
-        .bind(t)
-        .bind(&soon)
-        .fetch_all(&self.db.pool)
-        .await?;
+        ), crate::args![t, &soon]).await?;
         let today_s = date_text(today);
         let mut due_soon = Vec::new();
         let mut overdue = Vec::new();
@@ -1514,14 +1472,11 @@ impl Scoped<'_> {
                 });
             }
         }
-        let notice_rows = sqlx::query(&format!(
+        let notice_rows = self.db.read(&format!(
             "SELECT n.id, n.response_due, {TASK_COLS} FROM supervision_notices n JOIN tasks t ON t.tenant_id = n.tenant_id AND t.id = n.task_id \
              JOIN orgs o ON o.tenant_id = t.tenant_id AND o.id = t.org_id JOIN task_lists l ON l.tenant_id = t.tenant_id AND l.id = t.list_id \
              WHERE n.tenant_id = $1 AND n.responded_at IS NULL AND {own} ORDER BY n.response_due LIMIT {limit}"
-        ))
-        .bind(t)
-        .fetch_all(&self.db.pool)
-        .await?;
+        ), crate::args![t]).await?;
         let mut notices = Vec::new();
         for r in &notice_rows {
             // The task's columns start after the notice's two.
@@ -1556,7 +1511,7 @@ impl StoreError {
 }
 
 /// A task from the row's columns `off..off + 28` (in `TASK_COLS` order).
-fn task_from_offset(r: &AnyRow, off: usize) -> StoreResult<Task> {
+fn task_from_offset(r: &Row, off: usize) -> StoreResult<Task> {
     Ok(Task {
         id: r.try_get(off)?,
         list_id: r.try_get(off + 1)?,
@@ -1592,7 +1547,7 @@ fn task_from_offset(r: &AnyRow, off: usize) -> StoreResult<Task> {
 const NOTICE_SELECT: &str = "SELECT n.id, n.task_id, t.title, n.org_id, o.name, n.level, n.auto, n.issued_on, n.response_due, n.note, n.response, n.responded_at \
     FROM supervision_notices n JOIN tasks t ON t.tenant_id = n.tenant_id AND t.id = n.task_id JOIN orgs o ON o.tenant_id = n.tenant_id AND o.id = n.org_id";
 
-fn notice_from(r: &AnyRow) -> StoreResult<Notice> {
+fn notice_from(r: &Row) -> StoreResult<Notice> {
     Ok(Notice {
         id: r.try_get(0)?,
         task_id: r.try_get(1)?,
@@ -1600,7 +1555,7 @@ fn notice_from(r: &AnyRow) -> StoreResult<Notice> {
         org_id: r.try_get(3)?,
         org_name: r.try_get(4)?,
         level: r.try_get(5)?,
-        auto: r.try_get::<i64, _>(6)? != 0,
+        auto: r.try_get::<i64>(6)? != 0,
         issued_on: r.try_get(7)?,
         response_due: r.try_get(8)?,
         note: r.try_get(9)?,
@@ -1609,7 +1564,7 @@ fn notice_from(r: &AnyRow) -> StoreResult<Notice> {
     })
 }
 
-fn list_from(r: &AnyRow) -> StoreResult<TaskList> {
+fn list_from(r: &Row) -> StoreResult<TaskList> {
     Ok(TaskList {
         id: r.try_get(0)?,
         org_id: r.try_get(1)?,
@@ -1659,13 +1614,13 @@ pub fn rolled_progress(tasks: &[Task]) -> HashMap<i64, f64> {
     memo
 }
 
-pub(crate) async fn lineage(pool: &sqlx::AnyPool, tenant_id: i64, org_id: i64) -> StoreResult<Vec<i64>> {
-    let rows =
-        sqlx::query("SELECT ancestor_id FROM org_closure WHERE tenant_id = $1 AND descendant_id = $2 ORDER BY depth")
-            .bind(tenant_id)
-            .bind(org_id)
-            .fetch_all(pool)
-            .await?;
+pub(crate) async fn lineage(db: &crate::Db, tenant_id: i64, org_id: i64) -> StoreResult<Vec<i64>> {
+    let rows = db
+        .read(
+            "SELECT ancestor_id FROM org_closure WHERE tenant_id = $1 AND descendant_id = $2 ORDER BY depth",
+            crate::args![tenant_id, org_id],
+        )
+        .await?;
     rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
 }
 
@@ -1780,17 +1735,11 @@ async fn add_event(
 impl crate::db::System<'_> {
     pub async fn run_escalation(&self, today: NaiveDate) -> StoreResult<usize> {
         let t = self.tenant_id;
-        let settings = crate::orgs::load_settings(&self.db.pool, t).await?;
+        let settings = crate::orgs::load_settings(self.db, t).await?;
         let Some(first) = settings.escalation_days.first().copied() else { return Ok(0) };
         let cutoff = date_text(today - chrono::Duration::days(first));
-        let rows = sqlx::query(
-            "SELECT id, org_id, due_on, round FROM tasks WHERE tenant_id = $1 AND status IN ('open', 'in_progress', 'under_review') \
-             AND due_on IS NOT NULL AND due_on <= $2",
-        )
-        .bind(t)
-        .bind(&cutoff)
-        .fetch_all(&self.db.pool)
-        .await?;
+        let rows = self.db.read("SELECT id, org_id, due_on, round FROM tasks WHERE tenant_id = $1 AND status IN ('open', 'in_progress', 'under_review') \
+             AND due_on IS NOT NULL AND due_on <= $2", crate::args![t, &cutoff]).await?;
         let actor = Principal { username: "督办任务".into(), ..self.cli_principal() };
         let mut created = 0;
         for r in &rows {
@@ -1803,7 +1752,7 @@ impl crate::db::System<'_> {
             if levels == 0 {
                 continue;
             }
-            let lineage = lineage(&self.db.pool, t, org_id).await?;
+            let lineage = lineage(self.db, t, org_id).await?;
             let mut tx = self.db.begin_write().await?;
             let mut made = Vec::new();
             for (level, &org) in lineage.iter().enumerate().skip(1).take(levels) {
@@ -2083,24 +2032,18 @@ impl Scoped<'_> {
         let mut out = Vec::with_capacity(tasks.len());
         let today_s = date_text(today);
         for task in tasks {
-            let coop: Vec<String> = sqlx::query(
-                "SELECT org_id FROM task_cooperators WHERE tenant_id = $1 AND task_id = $2 ORDER BY org_id",
-            )
-            .bind(t)
-            .bind(task.id)
-            .fetch_all(&self.db.pool)
-            .await?
-            .iter()
-            .filter_map(|r| r.try_get::<i64, _>(0).ok())
-            .map(|id| paths.label(id).map(str::to_string).unwrap_or_else(|| id.to_string()))
-            .collect();
-            let latest: Option<String> = sqlx::query(
-                "SELECT note FROM task_events WHERE tenant_id = $1 AND task_id = $2 AND kind = 'progress' AND note <> '' ORDER BY id DESC LIMIT 1",
-            )
-            .bind(t)
-            .bind(task.id)
-            .fetch_optional(&self.db.pool)
-            .await?
+            let coop: Vec<String> = self
+                .db
+                .read(
+                    "SELECT org_id FROM task_cooperators WHERE tenant_id = $1 AND task_id = $2 ORDER BY org_id",
+                    crate::args![t, task.id],
+                )
+                .await?
+                .iter()
+                .filter_map(|r| r.try_get::<i64>(0).ok())
+                .map(|id| paths.label(id).map(str::to_string).unwrap_or_else(|| id.to_string()))
+                .collect();
+            let latest: Option<String> = self.db.read_opt("SELECT note FROM task_events WHERE tenant_id = $1 AND task_id = $2 AND kind = 'progress' AND note <> '' ORDER BY id DESC LIMIT 1", crate::args![t, task.id]).await?
             .map(|r| r.try_get(0))
             .transpose()?;
             let status = TaskStatus::parse(&task.status).unwrap_or(TaskStatus::Open);

@@ -15,7 +15,7 @@ use rand::RngCore;
 use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use sqlx::Row;
+use sqlx::Row as _;
 use utoipa::ToSchema;
 
 use crate::audit::{append, Change};
@@ -108,14 +108,8 @@ pub enum LoginOutcome {
 }
 
 async fn load_grants(db: &Db, tenant_id: i64, user_id: i64) -> StoreResult<Vec<GrantRow>> {
-    let rows = sqlx::query(
-        "SELECT g.id, g.role, g.org_id, COALESCE(o.name, '') FROM role_grants g \
-         LEFT JOIN orgs o ON o.tenant_id = g.tenant_id AND o.id = g.org_id WHERE g.tenant_id = $1 AND g.user_id = $2 ORDER BY g.id",
-    )
-    .bind(tenant_id)
-    .bind(user_id)
-    .fetch_all(&db.pool)
-    .await?;
+    let rows = db.read("SELECT g.id, g.role, g.org_id, COALESCE(o.name, '') FROM role_grants g \
+         LEFT JOIN orgs o ON o.tenant_id = g.tenant_id AND o.id = g.org_id WHERE g.tenant_id = $1 AND g.user_id = $2 ORDER BY g.id", crate::args![tenant_id, user_id]).await?;
     rows.iter()
         .map(|r| {
             Ok(GrantRow { id: r.try_get(0)?, role: r.try_get(1)?, org_id: r.try_get(2)?, org_name: r.try_get(3)? })
@@ -187,10 +181,12 @@ impl System<'_> {
     }
 
     pub async fn user_exists(&self, username: &str) -> StoreResult<bool> {
-        let n: i64 = sqlx::query("SELECT COUNT(*) FROM users WHERE tenant_id = $1 AND username = $2")
-            .bind(self.tenant_id)
-            .bind(username)
-            .fetch_one(&self.db.pool)
+        let n: i64 = self
+            .db
+            .read_one(
+                "SELECT COUNT(*) FROM users WHERE tenant_id = $1 AND username = $2",
+                crate::args![self.tenant_id, username],
+            )
             .await?
             .try_get(0)?;
         Ok(n > 0)
@@ -230,14 +226,8 @@ impl System<'_> {
 
     /// Checks a password, counting failures toward the lock-out.
     pub async fn login(&self, username: &str, password: &str) -> StoreResult<LoginOutcome> {
-        let settings = load_settings(&self.db.pool, self.tenant_id).await?;
-        let row = sqlx::query(
-            "SELECT id, password_hash, failed_logins, locked_until, disabled FROM users WHERE tenant_id = $1 AND username = $2",
-        )
-        .bind(self.tenant_id)
-        .bind(username.trim())
-        .fetch_optional(&self.db.pool)
-        .await?;
+        let settings = load_settings(self.db, self.tenant_id).await?;
+        let row = self.db.read_opt("SELECT id, password_hash, failed_logins, locked_until, disabled FROM users WHERE tenant_id = $1 AND username = $2", crate::args![self.tenant_id, username.trim()]).await?;
         let Some(row) = row else {
             // Spend the same effort as a real check so timing does not reveal which usernames exist.
             let _ = verify_password(
@@ -250,7 +240,7 @@ impl System<'_> {
         let hash: String = row.try_get(1)?;
         let failed: i64 = row.try_get(2)?;
         let locked_until: Option<String> = row.try_get(3)?;
-        let disabled = row.try_get::<i64, _>(4)? != 0;
+        let disabled = row.try_get::<i64>(4)? != 0;
         let now = crate::now_text();
         if locked_until.as_deref().is_some_and(|l| l > now.as_str()) {
             return Ok(LoginOutcome::Failed(Code::AccountLocked));
@@ -324,21 +314,15 @@ impl System<'_> {
         // user, the user's grants and the tenant's settings (for the idle
         // timeout) in one statement, one row per grant. Four statements cost a
         // quarter of a small page's time.
-        let rows = sqlx::query(
-            "SELECT s.user_id, s.csrf_token, s.last_seen_at, u.username, u.person_id, u.disabled, t.settings_json, g.role, g.org_id \
+        let rows = self.db.read("SELECT s.user_id, s.csrf_token, s.last_seen_at, u.username, u.person_id, u.disabled, t.settings_json, g.role, g.org_id \
              FROM sessions s JOIN users u ON u.tenant_id = s.tenant_id AND u.id = s.user_id \
              JOIN tenants t ON t.id = s.tenant_id \
              LEFT JOIN role_grants g ON g.tenant_id = s.tenant_id AND g.user_id = s.user_id \
-             WHERE s.token_hash = $1 AND s.tenant_id = $2 ORDER BY g.id",
-        )
-        .bind(&h)
-        .bind(self.tenant_id)
-        .fetch_all(&self.db.pool)
-        .await?;
+             WHERE s.token_hash = $1 AND s.tenant_id = $2 ORDER BY g.id", crate::args![&h, self.tenant_id]).await?;
         let Some(row) = rows.first() else { return Ok(None) };
         let user_id: i64 = row.try_get(0)?;
         let last: i64 = row.try_get(2)?;
-        let settings: dangjian_domain::settings::Settings = serde_json::from_str(&row.try_get::<String, _>(6)?)
+        let settings: dangjian_domain::settings::Settings = serde_json::from_str(&row.try_get::<String>(6)?)
             .map_err(|e| StoreError::Internal(format!("tenant settings: {e}")))?;
         let now = now_secs();
         if now - last > settings.idle_timeout_minutes * 60 {
@@ -353,13 +337,12 @@ impl System<'_> {
                 .execute(&self.db.pool)
                 .await?;
         }
-        if row.try_get::<i64, _>(5)? != 0 {
+        if row.try_get::<i64>(5)? != 0 {
             return Ok(None);
         }
         let mut grants = Vec::new();
         for r in &rows {
-            let (Some(role), Some(org_id)) = (r.try_get::<Option<String>, _>(7)?, r.try_get::<Option<i64>, _>(8)?)
-            else {
+            let (Some(role), Some(org_id)) = (r.try_get::<Option<String>>(7)?, r.try_get::<Option<i64>>(8)?) else {
                 continue;
             };
             if let Ok(role) = Role::parse(&role) {
@@ -455,12 +438,7 @@ async fn insert_grant(
 impl Scoped<'_> {
     pub async fn users(&self) -> StoreResult<Vec<User>> {
         self.require_global(Action::ManageUsers)?;
-        let rows = sqlx::query(
-            "SELECT id, username, display_name, person_id, disabled, locked_until, last_login_at FROM users WHERE tenant_id = $1 ORDER BY username",
-        )
-        .bind(self.p.tenant_id)
-        .fetch_all(&self.db.pool)
-        .await?;
+        let rows = self.db.read("SELECT id, username, display_name, person_id, disabled, locked_until, last_login_at FROM users WHERE tenant_id = $1 ORDER BY username", crate::args![self.p.tenant_id]).await?;
         let now = crate::now_text();
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
@@ -471,7 +449,7 @@ impl Scoped<'_> {
                 username: r.try_get(1)?,
                 display_name: r.try_get(2)?,
                 person_id: r.try_get(3)?,
-                disabled: r.try_get::<i64, _>(4)? != 0,
+                disabled: r.try_get::<i64>(4)? != 0,
                 locked: locked.is_some_and(|l| l > now),
                 last_login_at: r.try_get(6)?,
                 grants: load_grants(self.db, self.p.tenant_id, id).await?,
