@@ -391,21 +391,30 @@ impl Scoped<'_> {
         }
         // Per org of the subtree, the people registered directly in it: its
         // stored count less its children's (a cell's count is of people
-        // registered to its branch, so cells count as none; the children's
-        // sums come from one grouping, not a lookup per org). People of
-        // equally named orgs interleave, so the running sum in the
-        // database's name order goes over name groups; the orgs of the
-        // groups the page covers come back, with how many people the groups
-        // before them hold.
-        let orgs = self.db.read("WITH d AS (SELECT o.id, o.parent_id, o.name, o.people_count AS pc \
-               FROM org_closure c JOIN orgs o ON o.tenant_id = c.tenant_id AND o.id = c.descendant_id \
-               WHERE c.tenant_id = $1 AND c.ancestor_id = $2 AND o.kind <> 'cell' AND o.people_count > 0), \
-             k AS (SELECT parent_id, SUM(pc) AS s FROM d GROUP BY parent_id), \
-             e AS (SELECT d.id, d.name, d.pc - COALESCE(k.s, 0) AS n FROM d LEFT JOIN k ON k.parent_id = d.id), \
-             g AS (SELECT name, CAST(SUM(n) AS BIGINT) AS n FROM e GROUP BY name HAVING SUM(n) > 0), \
-             w AS (SELECT name, n, CAST(SUM(n) OVER (ORDER BY name ROWS UNBOUNDED PRECEDING) AS BIGINT) - n AS skipped FROM g) \
-             SELECT e.id, w.skipped FROM w JOIN e ON e.name = w.name \
-             WHERE w.skipped < $3 AND w.skipped + w.n > $4 AND e.n > 0 ORDER BY w.name, e.id", crate::args![t, org_id, offset + per_page, offset]).await?;
+        // registered to its branch, so cells count as none). Each org adds
+        // its count under its own id and takes it away under its parent's,
+        // so one grouping gives every org its own people; the org above the
+        // subtree gets only the taking away and no name, and drops out.
+        // People of equally named orgs interleave, so the running sum goes
+        // over name groups (`upto`: through this org's name group; `gn`: the
+        // group's people): the orgs of the groups the page covers come back,
+        // with how many people the groups before them hold. No joins: the
+        // grouping and two windows over a few hundred orgs.
+        let orgs = self
+            .db
+            .read(
+                "WITH d AS (SELECT o.id, o.parent_id, o.name, o.people_count AS pc \
+                   FROM org_closure c JOIN orgs o ON o.tenant_id = c.tenant_id AND o.id = c.descendant_id \
+                   WHERE c.tenant_id = $1 AND c.ancestor_id = $2 AND o.kind <> 'cell' AND o.people_count > 0), \
+                 e AS (SELECT id, MAX(name) AS name, SUM(v) AS n \
+                   FROM (SELECT id, name, pc AS v FROM d UNION ALL SELECT parent_id, NULL, -pc FROM d) x \
+                   GROUP BY id HAVING MAX(name) IS NOT NULL), \
+                 w AS (SELECT id, name, n, CAST(SUM(n) OVER (ORDER BY name RANGE UNBOUNDED PRECEDING) AS BIGINT) AS upto, \
+                   CAST(SUM(n) OVER (PARTITION BY name) AS BIGINT) AS gn FROM e) \
+                 SELECT id, upto - gn FROM w WHERE upto - gn < $3 AND upto > $4 AND n > 0 ORDER BY name, id",
+                crate::args![t, org_id, offset + per_page, offset],
+            )
+            .await?;
         let Some(first) = orgs.first() else {
             return Ok(RosterPage { items: vec![], total, page, per_page });
         };
