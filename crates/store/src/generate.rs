@@ -240,19 +240,7 @@ impl System<'_> {
         // Fresh statistics after the bulk load, so the first queries get good plans.
         sqlx::query("ANALYZE").execute(&self.db.pool).await?;
         if self.db.backend() == crate::Backend::Sqlite {
-            // With STAT4 samples SQLite re-prepares a statement whenever a new
-            // value is bound to a parameter compared with an indexed column,
-            // i.e. on nearly every query: 9% of the server's CPU under load,
-            // and 30% fewer requests/s. The per-index row counts (stat1) stay.
-            let stat4: i64 =
-                sqlx::query("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat4'")
-                    .fetch_one(&self.db.pool)
-                    .await?
-                    .try_get(0)?;
-            if stat4 > 0 {
-                sqlx::query("DELETE FROM sqlite_stat4").execute(&self.db.pool).await?;
-                sqlx::query("ANALYZE sqlite_master").execute(&self.db.pool).await?;
-            }
+            self.db.forget_stat4().await?;
         }
         // The orgs' stored people counts, once the statistics exist: before
         // ANALYZE, SQLite planned the per-org recount as a scan of all people
