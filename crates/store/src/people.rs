@@ -290,6 +290,47 @@ pub(crate) fn bind_person<'q>(
         .bind(now.to_string())
 }
 
+/// An org of a roster's subtree with its stored people count (its subtree's).
+struct CountedOrg {
+    id: i64,
+    parent_id: Option<i64>,
+    name: String,
+    people: i64,
+}
+
+/// Which orgs' people fill the roster page `[offset, offset + per_page)`,
+/// and how many people come before the first of them; `None` past the end.
+///
+/// `orgs` are the subtree's orgs that register people (no cells: a cell's
+/// count is of people registered to its branch), in the roster's order of
+/// org names. An org's own people are its count less its children's. People
+/// of equally named orgs interleave in the roster (it sorts by org name,
+/// then person), so orgs go by name groups: a group the page touches brings
+/// all its orgs, and the people before it are those of the groups before.
+fn page_orgs(orgs: &[CountedOrg], offset: i64, per_page: i64) -> Option<(Vec<i64>, i64)> {
+    let mut below: std::collections::HashMap<i64, i64> = std::collections::HashMap::with_capacity(orgs.len());
+    for o in orgs {
+        if let Some(p) = o.parent_id {
+            *below.entry(p).or_default() += o.people;
+        }
+    }
+    let own = |o: &CountedOrg| o.people - below.get(&o.id).copied().unwrap_or(0);
+    let (mut ids, mut first_before, mut before) = (Vec::new(), None, 0i64);
+    let mut i = 0;
+    while i < orgs.len() && before < offset + per_page {
+        let j = i + orgs[i..].iter().take_while(|o| o.name == orgs[i].name).count();
+        let group = &orgs[i..j];
+        let n: i64 = group.iter().map(own).sum();
+        if n > 0 && before + n > offset {
+            first_before.get_or_insert(before);
+            ids.extend(group.iter().filter(|o| own(o) > 0).map(|o| o.id));
+        }
+        before += n;
+        i = j;
+    }
+    first_before.map(|b| (ids, b))
+}
+
 /// The audit snapshot of a person: masked values only, never the full numbers.
 pub(crate) fn audit_json(v: &ValidPerson) -> serde_json::Value {
     json!({
@@ -389,37 +430,33 @@ impl Scoped<'_> {
                 .collect::<StoreResult<_>>()?;
             return Ok(RosterPage { items, total, page, per_page });
         }
-        // Per org of the subtree, the people registered directly in it: its
-        // stored count less its children's (a cell's count is of people
-        // registered to its branch, so cells count as none). Each org adds
-        // its count under its own id and takes it away under its parent's,
-        // so one grouping gives every org its own people; the org above the
-        // subtree gets only the taking away and no name, and drops out.
-        // People of equally named orgs interleave, so the running sum goes
-        // over name groups (`upto`: through this org's name group; `gn`: the
-        // group's people): the orgs of the groups the page covers come back,
-        // with how many people the groups before them hold. No joins: the
-        // grouping and two windows over a few hundred orgs.
-        let orgs = self
+        // The subtree's orgs that register people, in the roster's order of
+        // org names (the database's own collation decides it, as it does for
+        // the people query below); the page's orgs are picked from them here.
+        let rows = self
             .db
             .read(
-                "WITH d AS (SELECT o.id, o.parent_id, o.name, o.people_count AS pc \
-                   FROM org_closure c JOIN orgs o ON o.tenant_id = c.tenant_id AND o.id = c.descendant_id \
-                   WHERE c.tenant_id = $1 AND c.ancestor_id = $2 AND o.kind <> 'cell' AND o.people_count > 0), \
-                 e AS (SELECT id, MAX(name) AS name, SUM(v) AS n \
-                   FROM (SELECT id, name, pc AS v FROM d UNION ALL SELECT parent_id, NULL, -pc FROM d) x \
-                   GROUP BY id HAVING MAX(name) IS NOT NULL), \
-                 w AS (SELECT id, name, n, CAST(SUM(n) OVER (ORDER BY name RANGE UNBOUNDED PRECEDING) AS BIGINT) AS upto, \
-                   CAST(SUM(n) OVER (PARTITION BY name) AS BIGINT) AS gn FROM e) \
-                 SELECT id, upto - gn FROM w WHERE upto - gn < $3 AND upto > $4 AND n > 0 ORDER BY name, id",
-                crate::args![t, org_id, offset + per_page, offset],
+                "SELECT o.id, o.parent_id, o.name, o.people_count \
+                 FROM org_closure c JOIN orgs o ON o.tenant_id = c.tenant_id AND o.id = c.descendant_id \
+                 WHERE c.tenant_id = $1 AND c.ancestor_id = $2 AND o.kind <> 'cell' AND o.people_count > 0 \
+                 ORDER BY o.name, o.id",
+                crate::args![t, org_id],
             )
             .await?;
-        let Some(first) = orgs.first() else {
+        let orgs = rows
+            .iter()
+            .map(|r| {
+                Ok(CountedOrg {
+                    id: r.try_get(0)?,
+                    parent_id: r.try_get(1)?,
+                    name: r.try_get(2)?,
+                    people: r.try_get(3)?,
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        let Some((ids, before)) = page_orgs(&orgs, offset, per_page) else {
             return Ok(RosterPage { items: vec![], total, page, per_page });
         };
-        let before: i64 = first.try_get(1)?;
-        let ids = orgs.iter().map(|r| r.try_get::<i64>(0)).collect::<Result<Vec<_>, _>>()?;
         // One placeholder per org: the statement's text depends only on how
         // many orgs the page spans (nearly always one or two), so it stays
         // in the prepared-statement cache.
@@ -735,5 +772,37 @@ mod tests {
         assert_eq!(v.id_number.as_str(), "11010519491231002X");
         let wrong = PersonInput { gender: Some("男".into()), ..input };
         assert_eq!(wrong.validate().unwrap_err(), vec![("gender".to_string(), Code::GenderMismatch)]);
+    }
+
+    fn org(id: i64, parent_id: Option<i64>, name: &str, people: i64) -> CountedOrg {
+        CountedOrg { id, parent_id, name: name.into(), people }
+    }
+
+    #[test]
+    fn roster_pages_pick_the_orgs_their_people_come_from() {
+        // An enterprise of 10 registering 3 itself, over A (4 people) and B (3),
+        // in the database's name order: A, B, then the enterprise "Z".
+        let orgs = [org(2, Some(1), "A", 4), org(3, Some(1), "B", 3), org(1, None, "Z", 10)];
+        assert_eq!(page_orgs(&orgs, 0, 4), Some((vec![2], 0)));
+        assert_eq!(page_orgs(&orgs, 0, 5), Some((vec![2, 3], 0)));
+        assert_eq!(page_orgs(&orgs, 4, 3), Some((vec![3], 4)));
+        assert_eq!(page_orgs(&orgs, 6, 3), Some((vec![3, 1], 4)), "a page across B and the enterprise");
+        assert_eq!(page_orgs(&orgs, 7, 50), Some((vec![1], 7)));
+        assert_eq!(page_orgs(&orgs, 10, 5), None, "past the end");
+    }
+
+    #[test]
+    fn equally_named_orgs_go_together_and_empty_orgs_stay_out() {
+        // Two branches named "一支部" interleave their people; an org whose
+        // count is all its children's registers nobody itself.
+        let orgs = [
+            org(4, Some(1), "一支部", 2),
+            org(5, Some(2), "一支部", 3),
+            org(2, Some(1), "二总支", 3),
+            org(1, None, "企业", 8),
+        ];
+        assert_eq!(page_orgs(&orgs, 3, 1), Some((vec![4, 5], 0)), "the group's orgs, counted from its start");
+        assert_eq!(page_orgs(&orgs, 5, 3), Some((vec![1], 5)), "二总支 registers nobody itself");
+        assert_eq!(page_orgs(&orgs, 8, 3), None);
     }
 }
