@@ -513,7 +513,7 @@ impl Scoped<'_> {
         let sql = "SELECT o.id, o.parent_id, o.kind, o.name, o.overseas, o.established_on, o.dissolved_on, o.depth \
              FROM org_closure c JOIN orgs o ON o.tenant_id = c.tenant_id AND o.id = c.descendant_id \
              WHERE c.tenant_id = $1 AND c.ancestor_id = $2 ORDER BY o.depth, o.name";
-        let rows = self.db.read(&sql, crate::args![self.p.tenant_id, id]).await?;
+        let rows = self.db.read(sql, crate::args![self.p.tenant_id, id]).await?;
         rows.iter().map(org_from).collect()
     }
 
@@ -1393,10 +1393,9 @@ impl crate::db::System<'_> {
     }
 
     pub async fn org_count(&self) -> StoreResult<i64> {
-        Ok(self
-            .db
+        self.db
             .read_one("SELECT COUNT(*) FROM orgs WHERE tenant_id = $1", crate::args![self.tenant_id])
             .await?
-            .try_get(0)?)
+            .try_get(0)
     }
 }

@@ -419,7 +419,7 @@ impl Scoped<'_> {
             )
             .await?;
         if let Some(r) = found {
-            return Ok(r.try_get(0)?);
+            return r.try_get(0);
         }
         let p = Procedure::seven_step_sample();
         let mut tx = self.db.begin_write().await?;
@@ -550,7 +550,7 @@ impl Scoped<'_> {
                (SELECT descendant_id FROM org_closure WHERE tenant_id = $1 AND ancestor_id = $2) \
              UNION SELECT r.list_id FROM list_rollups r WHERE r.tenant_id = $1 AND r.ancestor_id = $2 AND r.n > 0) \
              ORDER BY l.id DESC";
-        let rows = self.db.read(&sql, crate::args![self.p.tenant_id, org_id]).await?;
+        let rows = self.db.read(sql, crate::args![self.p.tenant_id, org_id]).await?;
         rows.iter().map(list_from).collect()
     }
 
@@ -1621,7 +1621,7 @@ pub(crate) async fn lineage(db: &crate::Db, tenant_id: i64, org_id: i64) -> Stor
             crate::args![tenant_id, org_id],
         )
         .await?;
-    rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+    rows.iter().map(|r| r.try_get(0)).collect()
 }
 
 /// A new task that passed validation: what [`Scoped::write_new_task`] needs.
