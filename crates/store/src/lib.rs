@@ -26,6 +26,9 @@
 //! - [`activities`] (组织生活: meetings, study and team activities with their
 //!   attendance and quorum, the 第一议题 loop into task lists, campaigns and
 //!   their study items, compliance with required frequencies, figures).
+//! - [`read`] is the read path: plain reads return the store's own
+//!   [`read::Row`]; on SQLite they run through rusqlite on query-only
+//!   connections of their own, on the calling thread (see the module for why).
 //! - [`crypto`] encrypts sensitive fields at rest (AES-256-GCM) and computes
 //!   the blind index that keeps ID numbers unique without storing them in clear.
 //! - [`recordings`] (videos, photos and documents of activities, team

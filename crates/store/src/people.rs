@@ -671,7 +671,7 @@ impl Scoped<'_> {
         let paths = crate::import::OrgPaths::branches(&subtree, org_id);
         let t = self.p.tenant_id;
         let sql = format!("{PERSON_SELECT_ENC} WHERE p.tenant_id = $1 AND {filter} ORDER BY o.name, p.name, p.id");
-        let rows = self.db.read(&sql, crate::args![t, org_id]).await?;
+        let rows = self.db.read_long(&sql, crate::args![t, org_id]).await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
             let mut p = person_from(r)?;

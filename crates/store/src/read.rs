@@ -236,7 +236,8 @@ macro_rules! args {
 
 /// The SQLite read connections. A statement takes a free one (there is one
 /// per runtime worker and a spare, so it nearly always finds one) and gives
-/// it back when its rows are read; it never holds one across an `.await`.
+/// it back when its rows are read; it never holds one across an `.await`,
+/// and never waits for one: when all are busy it goes through the pool.
 pub(crate) struct Readers {
     conns: Vec<Mutex<rusqlite::Connection>>,
     next: AtomicUsize,
@@ -276,14 +277,24 @@ impl Readers {
         Ok(Readers { conns, next: AtomicUsize::new(0) })
     }
 
-    fn run(&self, sql: &str, args: &[Arg]) -> StoreResult<Vec<Row>> {
+    /// Runs the statement on a free read connection; `None` when every one
+    /// is busy (the caller then goes through the pool rather than block an
+    /// async worker thread waiting for one).
+    fn try_run(&self, sql: &str, args: &[Arg]) -> Option<StoreResult<Vec<Row>>> {
         let start = self.next.fetch_add(1, Ordering::Relaxed);
         let n = self.conns.len();
-        // A free connection if there is one; otherwise wait for the one in turn.
-        let guard = (0..n)
-            .find_map(|k| self.conns[(start + k) % n].try_lock().ok())
-            .unwrap_or_else(|| self.conns[start % n].lock().unwrap_or_else(|e| e.into_inner()));
-        let mut st = guard.prepare_cached(sql).map_err(internal)?;
+        let guard = (0..n).find_map(|k| match self.conns[(start + k) % n].try_lock() {
+            Ok(g) => Some(g),
+            // A statement that panicked mid-read leaves nothing half-done on a
+            // read-only connection: it can be used again.
+            Err(std::sync::TryLockError::Poisoned(e)) => Some(e.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) => None,
+        })?;
+        Some(Self::run_on(&guard, sql, args))
+    }
+
+    fn run_on(conn: &rusqlite::Connection, sql: &str, args: &[Arg]) -> StoreResult<Vec<Row>> {
+        let mut st = conn.prepare_cached(sql).map_err(internal)?;
         bind(&mut st, args)?;
         let columns = st.column_count();
         let mut rows = st.raw_query();
@@ -338,10 +349,20 @@ fn internal(e: rusqlite::Error) -> StoreError {
 
 impl Db {
     /// Runs a read-only statement outside any transaction and returns its rows.
+    /// For statements of well under a millisecond or so: on SQLite it runs on
+    /// the calling thread. A read of thousands of rows takes [`Db::read_long`].
     pub async fn read(&self, sql: &str, args: &[Arg]) -> StoreResult<Vec<Row>> {
-        if let Some(readers) = &self.readers {
-            return readers.run(sql, args);
+        if let Some(result) = self.readers.as_ref().and_then(|r| r.try_run(sql, args)) {
+            return result;
         }
+        self.read_long(sql, args).await
+    }
+
+    /// Like [`Db::read`], for a statement that may run long (an export of a
+    /// whole subtree): always through the pool, whose SQLite connections
+    /// work on threads of their own, so the async threads stay free for
+    /// other requests meanwhile.
+    pub async fn read_long(&self, sql: &str, args: &[Arg]) -> StoreResult<Vec<Row>> {
         let mut q = sqlx::query(sql);
         for a in args {
             q = match a {
@@ -402,5 +423,24 @@ mod tests {
         let c = rusqlite::Connection::open_in_memory().unwrap();
         let mut st = c.prepare("SELECT $1, $2").unwrap();
         assert!(bind(&mut st, args![1i64]).is_err());
+    }
+
+    #[test]
+    fn busy_readers_hand_the_statement_back_instead_of_waiting() {
+        let dir = std::env::temp_dir().join(format!("dangjian-readers-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("r.db");
+        rusqlite::Connection::open(&path)
+            .unwrap()
+            .execute_batch("CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (7);")
+            .unwrap();
+        let readers = Readers::open(&path, 2, 1024, None).unwrap();
+        let rows = readers.try_run("SELECT x FROM t", args![]).expect("a free reader").unwrap();
+        assert_eq!(rows[0].try_get::<i64>(0).unwrap(), 7);
+        let held: Vec<_> = readers.conns.iter().map(|c| c.lock().unwrap()).collect();
+        assert!(readers.try_run("SELECT x FROM t", args![]).is_none(), "all busy: no waiting");
+        drop(held);
+        assert!(readers.try_run("INSERT INTO t VALUES (8)", args![]).expect("a free reader").is_err(), "query-only");
+        std::fs::remove_dir_all(&dir).ok();
     }
 }
