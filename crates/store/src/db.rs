@@ -1,7 +1,8 @@
 //! Opening the database, migrating it, and write transactions.
 //!
-//! Both backends go through sqlx's `Any` driver with the same SQL. SQLite
-//! allows one writer at a time; rather than let concurrent writers collide on
+//! Writes on both backends go through sqlx's `Any` driver with the same SQL
+//! (plain reads take [`crate::read`]'s path; on SQLite its read connections
+//! are opened here, after the migrations). SQLite allows one writer at a time; rather than let concurrent writers collide on
 //! lock upgrades (`SQLITE_BUSY`), writes on SQLite queue on an in-process gate.
 //! PostgreSQL needs no gate: row locks and constraints do the work there.
 

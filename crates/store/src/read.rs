@@ -171,10 +171,14 @@ impl<T: FromCell> FromCell for Option<T> {
     }
 }
 
-/// A bound value of a read statement.
+/// A bound value of a read statement. A NULL keeps its type: PostgreSQL
+/// types each parameter, and an integer NULL compared with a text column is
+/// an error there.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Arg {
-    Null,
+    NullInt,
+    NullReal,
+    NullText,
     Int(i64),
     Real(f64),
     Text(String),
@@ -222,11 +226,17 @@ impl From<&String> for Arg {
     }
 }
 
-impl<T: Into<Arg>> From<Option<T>> for Arg {
-    fn from(v: Option<T>) -> Self {
-        v.map_or(Arg::Null, Into::into)
-    }
+macro_rules! optional_arg {
+    ($($t:ty => $null:ident),*) => {$(
+        impl From<Option<$t>> for Arg {
+            fn from(v: Option<$t>) -> Self {
+                v.map_or(Arg::$null, Into::into)
+            }
+        }
+    )*};
 }
+
+optional_arg!(i64 => NullInt, i32 => NullInt, bool => NullInt, f64 => NullReal, &str => NullText, String => NullText, &String => NullText);
 
 /// `args![a, b]`: the bound values of a read statement, `$1` first.
 #[macro_export]
@@ -333,7 +343,7 @@ fn bind(st: &mut rusqlite::Statement<'_>, args: &[Arg]) -> StoreResult<()> {
             .get(k - 1)
             .ok_or_else(|| StoreError::Internal(format!("read parameter ${k}: {} values bound", args.len())))?;
         let r = match arg {
-            Arg::Null => st.raw_bind_parameter(i, rusqlite::types::Null),
+            Arg::NullInt | Arg::NullReal | Arg::NullText => st.raw_bind_parameter(i, rusqlite::types::Null),
             Arg::Int(v) => st.raw_bind_parameter(i, v),
             Arg::Real(v) => st.raw_bind_parameter(i, v),
             Arg::Text(v) => st.raw_bind_parameter(i, v.as_str()),
@@ -366,7 +376,9 @@ impl Db {
         let mut q = sqlx::query(sql);
         for a in args {
             q = match a {
-                Arg::Null => q.bind(None::<i64>),
+                Arg::NullInt => q.bind(None::<i64>),
+                Arg::NullReal => q.bind(None::<f64>),
+                Arg::NullText => q.bind(None::<String>),
                 Arg::Int(v) => q.bind(*v),
                 Arg::Real(v) => q.bind(*v),
                 Arg::Text(v) => q.bind(v.clone()),

@@ -30,6 +30,16 @@ async fn reads_return_typed_rows_and_see_commits_at_once() {
         assert!(r.try_get::<String>(2).is_err(), "{backend:?}: NULL is not a string");
         assert_eq!(r.try_get::<f64>(3).unwrap(), 2.5, "{backend:?}");
 
+        // A NULL keeps its type: compared with a text column, an untyped
+        // (integer) NULL is an error on PostgreSQL.
+        let all = db
+            .read_one("SELECT COUNT(*) FROM tenants WHERE $1 IS NULL OR name = $1", args![None::<&str>])
+            .await
+            .unwrap()
+            .try_get::<i64>(0)
+            .unwrap();
+        assert!(all >= 1, "{backend:?}: the default tenant at least");
+
         // A tenant written and committed through a write transaction is there
         // for the very next read, on its own connection.
         let count = |db: &Db| {

@@ -1,14 +1,15 @@
 //! `dangjian-bench-drivers`: what one read statement costs through each way
 //! of running it on SQLite, on a database the bench or `dangjian gen` made.
 //!
-//! The product runs every statement through sqlx's `Any` driver: a round trip
-//! to the connection's worker thread, a copy of every column, a conversion to
-//! the `Any` row. This times two of the product's own hot statements (a
-//! branch's roster page and an org's lineage, which every request naming an
-//! org reads) through that path, through sqlx's SQLite driver, and through
-//! rusqlite on the calling thread, one connection each, warm. The row counts
-//! must agree or it fails. See docs/PERFORMANCE.md ("Which targets are
-//! missed").
+//! Until session 6 the product ran every statement through sqlx's `Any`
+//! driver: a round trip to the connection's worker thread, a copy of every
+//! column, a conversion to the `Any` row. This times two of the product's
+//! own hot statements (a branch's roster page and an org's lineage, which
+//! every request naming an org reads) through that path, through sqlx's
+//! SQLite driver, and through rusqlite on the calling thread (the product's
+//! read path since, `dangjian_store::read`), one connection each, warm. The
+//! row counts must agree or it fails. See docs/PERFORMANCE.md ("A read path
+//! of the store's own").
 //!
 //! ```text
 //! target/release/dangjian-bench-drivers target/bench-work/sqlite-M/dangjian.db
