@@ -202,6 +202,9 @@ impl Db {
             db.complete_statistics().await?;
             // After the migrations: the read connections see the final schema.
             let file = url.parse::<sqlx::sqlite::SqliteConnectOptions>()?.get_filename().to_path_buf();
+            // An in-memory database exists only on the pool's connections:
+            // there, reads go through the pool too.
+            let in_memory = file.as_os_str() == ":memory:" || url.contains("mode=memory");
             // One per runtime worker and one spare: a statement never holds
             // one across an await, so a worker needs at most one at a time.
             let count = std::env::var("DANGJIAN_SQLITE_READERS")
@@ -209,7 +212,9 @@ impl Db {
                 .and_then(|v| v.parse().ok())
                 .filter(|n| *n > 0)
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()) + 1);
-            db.readers = Some(Arc::new(Readers::open(&file, count, sqlite_cache_kib(), sqlite_mmap())?));
+            if !in_memory {
+                db.readers = Some(Arc::new(Readers::open(&file, count, sqlite_cache_kib(), sqlite_mmap())?));
+            }
         }
         crate::rollups::rebuild_if_pending(&db).await?;
         db.ensure_tenant(DEFAULT_TENANT, "默认单位").await?;
