@@ -64,14 +64,6 @@ impl Row {
         })
     }
 
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
     /// Copies a row sqlx read (PostgreSQL, or a read inside a write transaction).
     pub fn from_any(r: &sqlx::any::AnyRow) -> StoreResult<Row> {
         use sqlx::{TypeInfo, Value, ValueRef};
