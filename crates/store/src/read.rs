@@ -10,7 +10,8 @@
 //!   on one of a few read connections of its own ([`Readers`]). sqlx's SQLite
 //!   driver runs every statement on the connection's worker thread and
 //!   copies every column twice (into its own row, then into `Any`'s); at M
-//!   that was 2–6× the statement itself (docs/PERFORMANCE.md, "drivers").
+//!   that was 2–6× the statement itself (docs/PERFORMANCE.md, "A read path
+//!   of the store's own").
 //!   The statements these pages read are index lookups of well under a
 //!   millisecond, so running them inline on the async thread costs less than
 //!   the hop to another thread would.
@@ -64,7 +65,8 @@ impl Row {
         })
     }
 
-    /// Copies a row sqlx read (PostgreSQL, or a read inside a write transaction).
+    /// Copies a row sqlx read from PostgreSQL (or from SQLite when the read
+    /// connections are busy or the read may run long).
     pub fn from_any(r: &sqlx::any::AnyRow) -> StoreResult<Row> {
         use sqlx::{TypeInfo, Value, ValueRef};
         let mut cells = Vec::with_capacity(r.len());
